@@ -1,0 +1,83 @@
+//! Known, explained differences: a cell that matches an entry here is expected; every other
+//! cell that is not `pass` or `unsupported` fails the run, and so does an entry whose cell
+//! now passes (the file must stay true).
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::matrix::{Cell, Status};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    pub expectations: Vec<Expectation>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    pub runtime: String,
+    pub form: String,
+    pub service: String,
+    /// A case id, or `*` for every case of the service in that column.
+    pub case: String,
+    pub status: Status,
+    /// What differs and which WASI call or feature causes it.
+    pub reason: String,
+}
+
+impl Expectation {
+    fn matches(&self, cell: &Cell) -> bool {
+        self.runtime == cell.runtime
+            && self.form == cell.form.name()
+            && self.service == cell.service
+            && (self.case == "*" || self.case == cell.case)
+    }
+}
+
+impl Expectations {
+    pub fn load(path: &Path) -> anyhow::Result<Expectations> {
+        if !path.exists() {
+            return Ok(Expectations::default());
+        }
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+
+    /// The entry explaining `cell`, if any.
+    pub fn explain(&self, cell: &Cell) -> Option<&Expectation> {
+        self.expectations.iter().find(|e| e.matches(cell))
+    }
+
+    /// Every problem with a run: unexpected cells and stale entries, one line each.
+    pub fn judge(&self, cells: &[Cell]) -> Vec<String> {
+        let mut problems = Vec::new();
+        for cell in cells {
+            let expected = self.explain(cell);
+            match (cell.status, expected) {
+                (Status::Pass | Status::Unsupported, None) => {}
+                (status, Some(e)) if e.status == status => {}
+                (Status::Pass, Some(e)) => problems.push(format!(
+                    "{}: passes, but conformance/expectations.json expects {} ({}); remove the entry",
+                    cell.label(),
+                    e.status.name(),
+                    e.reason
+                )),
+                (status, Some(e)) => problems.push(format!(
+                    "{}: {} but expected {}: {}",
+                    cell.label(),
+                    status.name(),
+                    e.status.name(),
+                    cell.detail
+                )),
+                (status, None) => {
+                    problems.push(format!("{}: {}: {}", cell.label(), status.name(), cell.detail))
+                }
+            }
+        }
+        problems
+    }
+}

@@ -1,0 +1,48 @@
+//! The reference column: each service's core crate, called in-process.
+
+use anyhow::{Context, bail};
+use conformance::{Availability, Form, Job, Kind, Target};
+use serde_json::Value;
+
+pub struct Native;
+
+impl Target for Native {
+    fn id(&self) -> &'static str {
+        "native"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Reference
+    }
+
+    fn version(&self) -> String {
+        format!("{} (host)", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn detect(&self) -> Availability {
+        Availability::Available
+    }
+
+    fn forms(&self) -> &'static [Form] {
+        &[Form::Native]
+    }
+
+    fn run(&self, job: &Job) -> anyhow::Result<Value> {
+        match job.service.as_str() {
+            "token" => {
+                let request: token_core::json::Request =
+                    serde_json::from_value(job.request.clone()).context("not a token request")?;
+                let response = token_core::json::serve(&request, wall_clock);
+                Ok(serde_json::to_value(response)?)
+            }
+            other => bail!("no native core for service `{other}`"),
+        }
+    }
+}
+
+fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

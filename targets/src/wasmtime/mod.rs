@@ -1,0 +1,337 @@
+//! wasmtime, embedded: components through `InstancePre` with a fresh `Store` per case, and
+//! commands through WASI preview 1. Compiled code is cached on disk (`.cwasm`), so a second
+//! run only deserialises it.
+
+mod token;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use conformance::{Availability, Form, Job, Kind, Target};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker as ComponentLinker, ResourceTable};
+use wasmtime::{Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::Settings;
+
+/// The embedded wasmtime's version; `version_matches_the_lock_file` keeps it honest.
+pub(crate) const VERSION: &str = "48.0.8";
+
+/// Epoch tick: the granularity of the per-case deadline.
+const TICK: Duration = Duration::from_millis(10);
+/// Linear memory a guest may use.
+const MEMORY_LIMIT: usize = 512 << 20;
+/// Output a command may write.
+const OUTPUT_LIMIT: usize = 16 << 20;
+
+pub struct Wasmtime {
+    engine: Engine,
+    cache_dir: PathBuf,
+    component_linker: ComponentLinker<ComponentState>,
+    module_linker: Linker<CommandState>,
+    components: Mutex<HashMap<PathBuf, wasmtime::component::InstancePre<ComponentState>>>,
+    modules: Mutex<HashMap<PathBuf, wasmtime::InstancePre<CommandState>>>,
+    /// Why the engine could not be set up, if it could not.
+    broken: Option<String>,
+}
+
+pub(crate) struct ComponentState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl WasiView for ComponentState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+struct CommandState {
+    wasi: WasiP1Ctx,
+    limits: StoreLimits,
+}
+
+fn limits() -> StoreLimits {
+    StoreLimitsBuilder::new()
+        .memory_size(MEMORY_LIMIT)
+        .trap_on_grow_failure(false)
+        .build()
+}
+
+impl Wasmtime {
+    pub fn new(settings: &Settings) -> Wasmtime {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config);
+        let (engine, broken) = match engine {
+            Ok(engine) => (engine, None),
+            Err(e) => (
+                Engine::default(),
+                Some(format!("engine setup failed: {e:#}")),
+            ),
+        };
+        let mut component_linker = ComponentLinker::new(&engine);
+        let mut module_linker = Linker::new(&engine);
+        let linked = wasmtime_wasi::p2::add_to_linker_sync(&mut component_linker).and_then(|()| {
+            wasmtime_wasi::p1::add_to_linker_sync(&mut module_linker, |s: &mut CommandState| {
+                &mut s.wasi
+            })
+        });
+        let broken = broken.or_else(|| linked.err().map(|e| format!("linking WASI failed: {e:#}")));
+        start_epoch_ticker(&engine);
+        Wasmtime {
+            engine,
+            cache_dir: settings.cache_dir.join("wasmtime"),
+            component_linker,
+            module_linker,
+            components: Mutex::default(),
+            modules: Mutex::default(),
+            broken,
+        }
+    }
+
+    fn store<T: 'static>(&self, state: T, timeout: Duration) -> Store<T> {
+        let mut store = Store::new(&self.engine, state);
+        store.set_epoch_deadline((timeout.as_millis() / TICK.as_millis()).max(1) as u64);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Where the compiled form of `wasm` lives: keyed by its content, the wasmtime
+    /// version and the engine's compatibility hash (target, flags).
+    fn cache_path(&self, wasm: &[u8], kind: &str) -> PathBuf {
+        let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut engine_hash);
+        let mut digest = Sha256::new();
+        digest.update(wasm);
+        digest.update(engine_hash.finish().to_le_bytes());
+        let digest = digest.finalize();
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        self.cache_dir.join(format!("{kind}-{VERSION}-{hex}.cwasm"))
+    }
+
+    /// Loads compiled code from the cache, or compiles and caches it.
+    fn load<T>(
+        &self,
+        wasm_path: &Path,
+        kind: &str,
+        compile: impl Fn(&[u8]) -> wasmtime::Result<T>,
+        serialize: impl Fn(&T) -> wasmtime::Result<Vec<u8>>,
+        deserialize: impl Fn(&Path) -> wasmtime::Result<T>,
+    ) -> anyhow::Result<T> {
+        let wasm =
+            std::fs::read(wasm_path).with_context(|| format!("reading {}", wasm_path.display()))?;
+        let cached = self.cache_path(&wasm, kind);
+        let name = wasm_path.file_name().unwrap_or_default().to_string_lossy();
+        if cached.exists() {
+            match deserialize(&cached) {
+                Ok(loaded) => {
+                    eprintln!("wasmtime: {name}: reusing compiled {}", cached.display());
+                    return Ok(loaded);
+                }
+                Err(e) => eprintln!("wasmtime: {name}: cached code unusable ({e}); recompiling"),
+            }
+        }
+        let start = Instant::now();
+        let compiled = compile(&wasm)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("compiling {}", wasm_path.display()))?;
+        eprintln!(
+            "wasmtime: {name}: compiled in {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+        std::fs::create_dir_all(&self.cache_dir)?;
+        let partial = cached.with_extension("partial");
+        std::fs::write(&partial, serialize(&compiled)?)?;
+        std::fs::rename(&partial, &cached)?;
+        Ok(compiled)
+    }
+
+    fn component(
+        &self,
+        path: &Path,
+    ) -> anyhow::Result<wasmtime::component::InstancePre<ComponentState>> {
+        let mut components = self.components.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pre) = components.get(path) {
+            return Ok(pre.clone());
+        }
+        let component = self.load(
+            path,
+            "component",
+            |wasm| Component::new(&self.engine, wasm),
+            Component::serialize,
+            // SAFETY: the file was written by `Component::serialize` of this wasmtime
+            // version and engine configuration (both are in its name) and is not modified
+            // while loaded; wasmtime checks the header and refuses a mismatch.
+            |cached| unsafe { Component::deserialize_file(&self.engine, cached) },
+        )?;
+        let pre = self.component_linker.instantiate_pre(&component)?;
+        components.insert(path.to_owned(), pre.clone());
+        Ok(pre)
+    }
+
+    fn module(&self, path: &Path) -> anyhow::Result<wasmtime::InstancePre<CommandState>> {
+        let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pre) = modules.get(path) {
+            return Ok(pre.clone());
+        }
+        let module = self.load(
+            path,
+            "module",
+            |wasm| Module::new(&self.engine, wasm),
+            Module::serialize,
+            // SAFETY: as for components above.
+            |cached| unsafe { Module::deserialize_file(&self.engine, cached) },
+        )?;
+        let pre = self.module_linker.instantiate_pre(&module)?;
+        modules.insert(path.to_owned(), pre.clone());
+        Ok(pre)
+    }
+
+    fn run_component(&self, job: &Job, wasm: &Path) -> anyhow::Result<Value> {
+        let pre = self.component(wasm)?;
+        // Nothing is granted: no preopens, no environment, no arguments, no network.
+        let state = ComponentState {
+            wasi: WasiCtxBuilder::new().build(),
+            table: ResourceTable::new(),
+            limits: limits(),
+        };
+        let mut store = self.store(state, job.timeout);
+        store.limiter(|s| &mut s.limits);
+        match job.service.as_str() {
+            "token" => token::call(&mut store, &pre, &job.request),
+            other => bail!("no component binding for service `{other}`"),
+        }
+    }
+
+    fn run_command(&self, job: &Job, wasm: &Path) -> anyhow::Result<Value> {
+        let pre = self.module(wasm)?;
+        let stdout = MemoryOutputPipe::new(OUTPUT_LIMIT);
+        let stderr = MemoryOutputPipe::new(OUTPUT_LIMIT);
+        let wasi = WasiCtxBuilder::new()
+            .stdin(MemoryInputPipe::new(serde_json::to_vec(&job.request)?))
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .arg(format!("{}-command", job.service))
+            .build_p1();
+        let mut store = self.store(
+            CommandState {
+                wasi,
+                limits: limits(),
+            },
+            job.timeout,
+        );
+        store.limiter(|s| &mut s.limits);
+        let instance = pre.instantiate(&mut store)?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        let stderr_text = || {
+            String::from_utf8_lossy(&stderr.contents())
+                .trim()
+                .to_owned()
+        };
+        if let Err(e) = start.call(&mut store, ()) {
+            match e.downcast_ref::<I32Exit>() {
+                Some(I32Exit(0)) => {}
+                Some(I32Exit(code)) => bail!("exit code {code}; stderr: {}", stderr_text()),
+                None => bail!("trap: {e:#}; stderr: {}", stderr_text()),
+            }
+        }
+        let out = stdout.contents();
+        serde_json::from_slice(&out).with_context(|| {
+            format!(
+                "stdout is not one JSON response: {:?}; stderr: {}",
+                String::from_utf8_lossy(&out),
+                stderr_text()
+            )
+        })
+    }
+}
+
+/// Advances the engine's epoch every [`TICK`] until the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let _ = std::thread::Builder::new()
+        .name("wasmtime-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(TICK);
+            }
+        });
+}
+
+impl Target for Wasmtime {
+    fn id(&self) -> &'static str {
+        "wasmtime"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Embedded
+    }
+
+    fn version(&self) -> String {
+        VERSION.to_owned()
+    }
+
+    fn detect(&self) -> Availability {
+        match &self.broken {
+            None => Availability::Available,
+            Some(reason) => Availability::Missing {
+                reason: reason.clone(),
+                install: "wasmtime is built into the harness; this is a bug, please report it"
+                    .into(),
+            },
+        }
+    }
+
+    fn forms(&self) -> &'static [Form] {
+        &[Form::Component, Form::Command]
+    }
+
+    fn supports(&self, service: &str, form: Form) -> Result<(), String> {
+        match (service, form) {
+            (_, Form::Command) => Ok(()),
+            ("token", Form::Component) => Ok(()),
+            (service, form) => Err(format!("no wasmtime binding for the {service} {form} yet")),
+        }
+    }
+
+    fn run(&self, job: &Job) -> anyhow::Result<Value> {
+        let wasm = job.artifact.as_deref().context("no artifact to run")?;
+        match job.form {
+            Form::Component => self.run_component(job, wasm),
+            Form::Command => self.run_command(job, wasm),
+            form => bail!("wasmtime does not run the {form} form"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_matches_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        let entry = format!("name = \"wasmtime\"\nversion = \"{}\"", super::VERSION);
+        assert!(
+            lock.contains(&entry),
+            "Cargo.lock has another wasmtime than {}",
+            super::VERSION
+        );
+    }
+}
