@@ -166,8 +166,21 @@ fn run(args: Args) -> anyhow::Result<bool> {
     }
 
     let problems = expectations.judge(&matrix.cells);
+    let passed = matrix
+        .cells
+        .iter()
+        .filter(|c| c.status == conformance::matrix::Status::Pass)
+        .count();
+    // The plain closing line CI systems read: unexpected cells fail, expected differences
+    // and unsupported cells are skipped.
+    let summary = format!(
+        "conformance: {passed} passed, {} failed, {} skipped",
+        problems.len(),
+        matrix.cells.len() - passed - problems.len().min(matrix.cells.len() - passed)
+    );
     if problems.is_empty() {
         println!("every cell is as expected ({} cells)", matrix.cells.len());
+        println!("{summary}");
         return Ok(true);
     }
     println!("\n{} unexpected cells:", problems.len());

@@ -212,14 +212,14 @@ impl Key {
             for_signatures,
             material,
         };
-        if let Some(alg) = key.alg {
-            if !key.material_fits(alg) {
-                return Err(format!(
-                    "its `alg` {} does not fit a {:?} key",
-                    alg.name(),
-                    key.material
-                ));
-            }
+        if let Some(alg) = key.alg
+            && !key.material_fits(alg)
+        {
+            return Err(format!(
+                "its `alg` {} does not fit a {:?} key",
+                alg.name(),
+                key.material
+            ));
         }
         Ok(key)
     }
@@ -248,16 +248,23 @@ impl Key {
     /// Checks the signature only. jwt-simple also parses the claims and checks times; it is
     /// given options under which its claim checks always pass, because the claims are
     /// checked afterwards by [`crate::check_claims`] with this service's exact rules.
-    pub(crate) fn verify_signature(&self, alg: Algorithm, token: &str) -> Result<(), Error> {
-        // jwt-simple parses the header into its own typed struct before checking the
-        // signature. Parse it the same way first, so that any JSON error it reports later
-        // can only come from the claims, which are parsed after the signature verified.
-        Token::decode_metadata(token).map_err(|e| header_error(&e))?;
+    pub(crate) fn verify_signature(
+        &self,
+        alg: Algorithm,
+        typ: Option<&str>,
+        token: &str,
+    ) -> Result<(), Error> {
+        // `check_header_types` already parsed the header exactly as jwt-simple does, so
+        // a JSON error reported here can only come from the claims, which jwt-simple parses
+        // after the signature verified.
         let options = VerificationOptions {
             accept_future: true,
             time_tolerance: Some(Duration::from_secs(0)),
             artificial_time: Some(UnixTimeStamp::from_secs(0)),
             max_token_length: None,
+            // The caller accepted `typ` already, by the RFC's rules; jwt-simple's own rule
+            // is narrower (it refuses `application/jwt`), so pin it to what the token says.
+            required_signature_type: typ.map(str::to_owned),
             ..VerificationOptions::default()
         };
         let options = Some(options);
@@ -301,6 +308,14 @@ impl Key {
             Err(e) => Err(signature_error(&e)),
         }
     }
+}
+
+/// Parses the header into jwt-simple's typed header (registered fields with their JOSE
+/// types), so a header jwt-simple would refuse is `malformed` before any key is chosen.
+pub(crate) fn check_header_types(token: &str) -> Result<(), Error> {
+    Token::decode_metadata(token)
+        .map(drop)
+        .map_err(|e| header_error(&e))
 }
 
 fn header_error(e: &jwt_simple::Error) -> Error {

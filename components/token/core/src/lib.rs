@@ -8,7 +8,9 @@
 //! The checks run in a fixed order, so every runtime reports the same first failure:
 //!
 //! 1. size (`too-large`), then structure: three base64url parts, a JSON-object header with
-//!    a string `alg` and string `kid`/`typ` if present (`malformed`);
+//!    a string `alg`, string `kid`/`typ` if present, and every other registered header
+//!    field of its JOSE type (`malformed`; jwt-simple types `jwk` as a string, so a token
+//!    carrying an embedded JWK object is refused here — such keys are never trusted anyway);
 //! 2. algorithm: `none` in any casing (`unsecured`), not implemented
 //!    (`unsupported-algorithm`), not allowed by the policy (`algorithm-not-allowed`);
 //! 3. `crit` present (`critical-header`), `typ` not a JWT type (`malformed`);
@@ -310,6 +312,7 @@ impl Verifier {
             Some(Value::String(typ)) => Some(typ.as_str()),
             Some(_) => return Err(malformed("typ", "`typ` is not a string")),
         };
+        jwks::check_header_types(token)?;
 
         if alg.eq_ignore_ascii_case("none") {
             return Err(Error::on(
@@ -340,7 +343,10 @@ impl Verifier {
             ));
         }
         if let Some(typ) = typ {
+            // RFC 7515 §4.1.9: `typ` is a media type whose `application/` prefix may be
+            // omitted, so `JWT` and `application/jwt` name the same type (RFC 7519 §10.3.1).
             let upper = typ.to_ascii_uppercase();
+            let upper = upper.strip_prefix("APPLICATION/").unwrap_or(&upper);
             if upper != "JWT" && !upper.ends_with("+JWT") {
                 return Err(malformed(
                     "typ",
@@ -350,7 +356,7 @@ impl Verifier {
         }
 
         let key = self.keys.select(alg, kid)?;
-        key.verify_signature(alg, token)?;
+        key.verify_signature(alg, typ, token)?;
         let claims = check_claims(&parts.payload, &self.policy, now)?;
         Ok(Verified {
             alg,
@@ -508,14 +514,14 @@ fn check_claims(payload: &[u8], policy: &Policy, now: i64) -> Result<Map<String,
                 "the token was issued in the future",
             ));
         }
-        if let Some(max_age) = policy.max_age_seconds {
-            if now - iat > f64::from(max_age) + leeway {
-                return Err(Error::on(
-                    ErrorCode::TooOld,
-                    "iat",
-                    format!("the token is older than {max_age} s"),
-                ));
-            }
+        if let Some(max_age) = policy.max_age_seconds
+            && now - iat > f64::from(max_age) + leeway
+        {
+            return Err(Error::on(
+                ErrorCode::TooOld,
+                "iat",
+                format!("the token is older than {max_age} s"),
+            ));
         }
     }
     if !policy.allowed_issuers.is_empty() {
