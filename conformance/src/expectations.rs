@@ -81,3 +81,66 @@ impl Expectations {
         problems
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::Form;
+
+    fn cell(case: &str, status: Status) -> Cell {
+        Cell {
+            service: "token".into(),
+            group: "g".into(),
+            case: case.into(),
+            runtime: "rt".into(),
+            form: Form::Command,
+            status,
+            detail: "d".into(),
+            millis: 0.0,
+        }
+    }
+
+    fn expect(case: &str, status: Status) -> Expectation {
+        Expectation {
+            runtime: "rt".into(),
+            form: "command".into(),
+            service: "token".into(),
+            case: case.into(),
+            status,
+            reason: "why".into(),
+        }
+    }
+
+    #[test]
+    fn only_unexplained_or_stale_cells_are_problems() {
+        let expectations = Expectations {
+            expectations: vec![expect("known", Status::Fail), expect("fixed", Status::Fail)],
+        };
+        let cells = [
+            cell("fine", Status::Pass),
+            cell("cannot", Status::Unsupported),
+            cell("known", Status::Fail),
+            cell("fixed", Status::Pass),
+            cell("new", Status::Fail),
+            cell("crash", Status::Error),
+        ];
+        let problems = expectations.judge(&cells);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(problems[0].contains("fixed") && problems[0].contains("remove the entry"));
+        assert!(problems[1].contains("new"));
+        assert!(problems[2].contains("crash"));
+    }
+
+    #[test]
+    fn a_wildcard_covers_a_whole_column() {
+        let expectations = Expectations {
+            expectations: vec![expect("*", Status::Error)],
+        };
+        assert!(
+            expectations
+                .judge(&[cell("a", Status::Error), cell("b", Status::Error)])
+                .is_empty()
+        );
+        assert_eq!(expectations.judge(&[cell("c", Status::Fail)]).len(), 1);
+    }
+}

@@ -274,3 +274,107 @@ mod tests {
         assert_eq!(at(4_102_444_799), "2099-12-31T23:59:59Z");
     }
 }
+
+#[cfg(test)]
+mod runner_tests {
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::target::Kind;
+    use crate::vectors::{Case, Group};
+
+    /// A target whose behaviour is chosen by the case's `input.do`.
+    struct Fake;
+
+    impl Target for Fake {
+        fn id(&self) -> &'static str {
+            "fake"
+        }
+        fn kind(&self) -> Kind {
+            Kind::Embedded
+        }
+        fn version(&self) -> String {
+            "1".into()
+        }
+        fn detect(&self) -> Availability {
+            Availability::Available
+        }
+        fn forms(&self) -> &'static [Form] {
+            &[Form::Native]
+        }
+        fn supports(&self, service: &str, _: Form) -> Result<(), String> {
+            if service == "other" {
+                Err("not here".into())
+            } else {
+                Ok(())
+            }
+        }
+        fn run(&self, job: &Job) -> anyhow::Result<Value> {
+            match job.request["do"].as_str() {
+                Some("answer") => Ok(json!({"ok": 1})),
+                Some("wrong") => Ok(json!({"ok": 2})),
+                Some("hang") => loop {
+                    std::thread::sleep(Duration::from_secs(60));
+                },
+                Some("panic") => panic!("the target fell over"),
+                _ => anyhow::bail!("trap: unreachable"),
+            }
+        }
+    }
+
+    fn group(service: &str, cases: &[&str]) -> Group {
+        Group {
+            service: service.into(),
+            group: "g".into(),
+            description: String::new(),
+            config: json!({}),
+            cases: cases
+                .iter()
+                .map(|what| Case {
+                    id: (*what).into(),
+                    description: String::new(),
+                    input: json!({"do": what}).as_object().unwrap().clone(),
+                    expect: json!({"ok": 1}),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_outcome_becomes_its_own_cell_and_the_run_goes_on() {
+        let plan = Plan {
+            groups: vec![
+                group("svc", &["answer", "wrong", "hang", "panic", "trap"]),
+                group("other", &["answer"]),
+            ],
+            targets: vec![Arc::new(Fake)],
+            forms: vec![],
+            artifacts: Artifacts::default(),
+            timeout: Duration::from_millis(100),
+        };
+        let matrix = run(&plan);
+        let statuses: Vec<(&str, Status)> = matrix
+            .cells
+            .iter()
+            .map(|c| (c.case.as_str(), c.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("answer", Status::Pass),
+                ("wrong", Status::Fail),
+                ("hang", Status::Error),
+                ("panic", Status::Error),
+                ("trap", Status::Error),
+                ("answer", Status::Unsupported),
+            ]
+        );
+        let detail = |case: &str| &matrix.cells.iter().find(|c| c.case == case).unwrap().detail;
+        assert_eq!(detail("wrong"), "/ok: expected 1, observed 2");
+        assert!(detail("hang").starts_with("timeout"), "{}", detail("hang"));
+        assert_eq!(detail("panic"), "the target panicked");
+        assert_eq!(detail("trap"), "trap: unreachable");
+    }
+}

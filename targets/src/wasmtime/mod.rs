@@ -323,6 +323,81 @@ impl Target for Wasmtime {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
+    use conformance::{Form, Job, Target};
+
+    use super::Wasmtime;
+
+    /// A core module exporting `_start` with the given body (no locals), encoded by hand so
+    /// the tests need no `wat` feature.
+    fn command_with_body(body: &[u8]) -> Vec<u8> {
+        let mut code = vec![0x00]; // no locals
+        code.extend_from_slice(body);
+        code.push(0x0b); // end
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend_from_slice(&[0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type: () -> ()
+        wasm.extend_from_slice(&[0x03, 0x02, 0x01, 0x00]); // one function of type 0
+        wasm.extend_from_slice(&[0x07, 0x0a, 0x01, 0x06]); // export section, "_start"
+        wasm.extend_from_slice(b"_start");
+        wasm.extend_from_slice(&[0x00, 0x00]);
+        let size = code.len() as u8;
+        wasm.extend_from_slice(&[0x0a, size + 2, 0x01, size]);
+        wasm.extend_from_slice(&code);
+        wasm
+    }
+
+    fn run_command(
+        name: &str,
+        wasm: &[u8],
+        timeout: Duration,
+    ) -> anyhow::Result<serde_json::Value> {
+        let dir = std::env::temp_dir().join(format!(
+            "wasmtime-target-test-{}-{name}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.wasm"));
+        std::fs::write(&path, wasm).unwrap();
+        let wasmtime = Wasmtime::new(&crate::Settings {
+            cache_dir: dir.join("cache"),
+        });
+        let job = Job {
+            service: "probe".into(),
+            form: Form::Command,
+            artifact: Some(path),
+            request: serde_json::json!({}),
+            timeout,
+        };
+        wasmtime.run(&job)
+    }
+
+    #[test]
+    fn a_guest_that_never_returns_is_stopped_at_its_deadline() {
+        let start = Instant::now();
+        let looping = command_with_body(&[0x03, 0x40, 0x0c, 0x00, 0x0b]); // loop br 0 end
+        let error = run_command("loop", &looping, Duration::from_millis(200)).unwrap_err();
+        assert!(format!("{error:#}").contains("interrupt"), "{error:#}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_trap_is_an_error_not_a_response() {
+        let trapping = command_with_body(&[0x00]); // unreachable
+        let error = run_command("trap", &trapping, Duration::from_secs(5)).unwrap_err();
+        assert!(format!("{error:#}").contains("trap"), "{error:#}");
+    }
+
+    #[test]
+    fn silence_is_an_error_not_a_response() {
+        let silent = command_with_body(&[]);
+        let error = run_command("silent", &silent, Duration::from_secs(5)).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("stdout is not one JSON response"),
+            "{error:#}"
+        );
+    }
+
     #[test]
     fn version_matches_the_lock_file() {
         let lock =

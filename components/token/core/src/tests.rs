@@ -173,3 +173,31 @@ fn responses_use_the_wit_json_form() {
         json!({"err": {"code": "not-yet-valid", "message": "later", "field": "nbf"}})
     );
 }
+
+/// Bad input gets a typed error, never a panic: every single-character change of a valid
+/// token, and every prefix of it, is answered with `Ok` or a typed `Err`.
+#[test]
+fn mangled_tokens_never_panic() {
+    let verifier = Verifier::new(&config(
+        json!([{"kty": "oct", "k": RFC7515_K}]),
+        Policy::default(),
+    ))
+    .unwrap();
+    let token = RFC7515_TOKEN.as_bytes();
+    let mut answered = 0;
+    for i in 0..token.len() {
+        for replacement in [b'.', b'A', b'-', b'=', b' ', b'{', 0xff] {
+            let mut mangled = token.to_vec();
+            mangled[i] = replacement;
+            let mangled = String::from_utf8_lossy(&mangled);
+            let result = verifier.verify(&mangled, 1_300_819_379);
+            assert!(
+                result.is_ok() == (mangled == RFC7515_TOKEN),
+                "{mangled}: {result:?}"
+            );
+            answered += 1;
+        }
+        let _ = verifier.verify(&RFC7515_TOKEN[..i], 1_300_819_379);
+    }
+    assert!(answered > 1000);
+}
