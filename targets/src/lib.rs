@@ -6,13 +6,21 @@ use std::sync::Arc;
 
 use conformance::Target;
 
+mod chicory;
+mod external;
+mod jco;
 mod native;
+mod node;
 mod wasmtime;
+mod wazero;
 
-/// What targets share: where to keep compiled artifacts between runs.
+/// What targets share.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// Where compiled artifacts are kept between runs.
     pub cache_dir: PathBuf,
+    /// Where `cargo xtask setup` puts the built driver programs.
+    pub drivers_dir: PathBuf,
 }
 
 /// Every target, in column order: the reference first.
@@ -20,5 +28,9 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
     vec![
         Arc::new(native::Native),
         Arc::new(wasmtime::Wasmtime::new(settings)),
+        Arc::new(node::target()),
+        Arc::new(jco::target(settings)),
+        Arc::new(wazero::target(settings)),
+        Arc::new(chicory::target(settings)),
     ]
 }

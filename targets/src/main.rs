@@ -52,6 +52,9 @@ struct Args {
     /// Where compiled artifacts are cached between runs.
     #[arg(long, default_value = "target/conformance/cache")]
     cache: PathBuf,
+    /// Where `cargo xtask setup` put the built driver programs (wazero, chicory).
+    #[arg(long, default_value = "target/conformance/drivers")]
+    drivers: PathBuf,
     /// Also rewrite the committed COMPATIBILITY.md from this run.
     #[arg(long)]
     update: bool,
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<bool> {
     let settings = targets::Settings {
         cache_dir: args.cache.clone(),
+        drivers_dir: args.drivers.clone(),
     };
     let all = targets::all(&settings);
     if args.list {

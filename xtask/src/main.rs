@@ -16,7 +16,10 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  setup                 Install what the harness needs (the wasm targets). Idempotent.
+  setup                 Install what the harness needs: the wasm targets, and the driver
+                        programs of external runtimes whose toolchain is present (wazero
+                        needs Go, chicory Java 17 and Maven, jco Node.js and npm).
+                        Idempotent.
   build                 Build every service in every wasm form and write
                         <target>/conformance/artifacts.json.
   test-all-runtimes [harness options]
@@ -114,6 +117,106 @@ fn shown(cmd: &Command) -> String {
 }
 
 fn setup() -> anyhow::Result<()> {
+    wasm_targets()?;
+    drivers()
+}
+
+/// Builds the driver programs of the external runtimes into <target>/conformance/drivers.
+/// A missing toolchain is not an error: that runtime's column says it is not available.
+fn drivers() -> anyhow::Result<()> {
+    let dir = target_dir()?.join("conformance").join("drivers");
+    std::fs::create_dir_all(&dir)?;
+    if Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let mut go = Command::new("go");
+        go.args(["build", "-C", "targets/drivers/wazero", "-o"])
+            .arg(dir.join("wazero-driver"))
+            .arg(".")
+            // Use the installed Go and exactly the versions in go.sum; never download a toolchain.
+            .env("GOTOOLCHAIN", "local")
+            .env("GOFLAGS", "-mod=readonly");
+        run_cmd(go).context("building the wazero driver")?;
+    } else {
+        eprintln!("setup: go not found: the wazero column will be unavailable (install Go 1.25+)");
+    }
+    if Command::new("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        jco_driver(&dir.join("jco")).context("installing the jco driver")?;
+    } else {
+        eprintln!(
+            "setup: npm not found: the jco column will be unavailable (install Node.js 20+ with npm)"
+        );
+    }
+    let has = |tool: &str| {
+        Command::new(tool)
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has("java")
+        && Command::new("mvn")
+            .arg("-v")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    {
+        let mut mvn = Command::new("mvn");
+        mvn.args([
+            "--batch-mode",
+            "--quiet",
+            "-Dstyle.color=never",
+            "-f",
+            "targets/drivers/chicory/pom.xml",
+            "package",
+        ])
+        .arg(format!("-DbuildDir={}", dir.join("chicory").display()));
+        run_cmd(mvn).context("building the chicory driver")?;
+    } else {
+        eprintln!(
+            "setup: java or mvn not found: the chicory column will be unavailable (install Java 17+ and Maven)"
+        );
+    }
+    Ok(())
+}
+
+/// Copies the jco driver next to its node_modules and installs exactly the locked versions
+/// (again only when the lock file changed).
+fn jco_driver(dir: &Path) -> anyhow::Result<()> {
+    let source = Path::new("targets/drivers/jco");
+    std::fs::create_dir_all(dir.join("services"))?;
+    for file in ["driver.mjs", "package.json"] {
+        std::fs::copy(source.join(file), dir.join(file))?;
+    }
+    for entry in std::fs::read_dir(source.join("services"))? {
+        let path = entry?.path();
+        std::fs::copy(
+            &path,
+            dir.join("services")
+                .join(path.file_name().context("file name")?),
+        )?;
+    }
+    let lock = std::fs::read(source.join("package-lock.json"))?;
+    let installed = dir.join("node_modules").join(".installed-lock.json");
+    if std::fs::read(&installed).ok().as_deref() == Some(&lock[..]) {
+        return Ok(());
+    }
+    std::fs::write(dir.join("package-lock.json"), &lock)?;
+    let mut npm = Command::new("npm");
+    // `npm ci` refuses this lock file: some optional platform packages jco lists are not
+    // published. `npm install` with the lock file in place installs its exact versions.
+    npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir);
+    run_cmd(npm)?;
+    std::fs::write(installed, lock)?;
+    Ok(())
+}
+
+fn wasm_targets() -> anyhow::Result<()> {
     let Ok(output) = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -236,6 +339,8 @@ fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
     .arg(out)
     .arg("--cache")
     .arg(out.join("cache"))
+    .arg("--drivers")
+    .arg(out.join("drivers"))
     .args(harness_args);
     run_cmd(cmd)
 }

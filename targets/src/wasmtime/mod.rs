@@ -361,6 +361,7 @@ mod tests {
         std::fs::write(&path, wasm).unwrap();
         let wasmtime = Wasmtime::new(&crate::Settings {
             cache_dir: dir.join("cache"),
+            drivers_dir: dir.join("drivers"),
         });
         let job = Job {
             service: "probe".into(),
