@@ -157,10 +157,16 @@ fn run_cell(
     cell
 }
 
+/// Host stack for each cell's thread.
+const CELL_STACK: usize = 64 << 20;
+
 fn run_with_deadline(target: Arc<dyn Target>, job: Job, wait: Duration) -> Result<Value, String> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name(format!("cell-{}", target.id()))
+        // Interpreters and WASI layers recurse deeply on the host stack; an overflow here
+        // would abort the whole harness, so give cells far more than the 2 MiB default.
+        .stack_size(CELL_STACK)
         .spawn(move || {
             let _ = tx.send(target.run(&job).map_err(|e| format!("{e:#}")));
         });

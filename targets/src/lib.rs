@@ -7,10 +7,12 @@ use std::sync::Arc;
 use conformance::Target;
 
 mod chicory;
+mod command;
 mod external;
 mod jco;
 mod native;
 mod node;
+mod wasmi;
 mod wasmtime;
 mod wazero;
 
@@ -28,6 +30,7 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
     vec![
         Arc::new(native::Native),
         Arc::new(wasmtime::Wasmtime::new(settings)),
+        Arc::new(wasmi::Wasmi::new()),
         Arc::new(node::target()),
         Arc::new(jco::target(settings)),
         Arc::new(wazero::target(settings)),
