@@ -35,6 +35,17 @@ impl Target for Native {
                 let response = token_core::json::serve(&request, wall_clock);
                 Ok(serde_json::to_value(response)?)
             }
+            "thumbnail" => {
+                let request: thumbnail_core::json::Request =
+                    serde_json::from_value(job.request.clone())
+                        .context("not a thumbnail request")?;
+                Ok(serde_json::to_value(thumbnail_core::json::serve(&request))?)
+            }
+            "config" => {
+                let request: config_core::json::Request =
+                    serde_json::from_value(job.request.clone()).context("not a config request")?;
+                Ok(serde_json::to_value(config_core::json::serve(&request))?)
+            }
             other => bail!("no native core for service `{other}`"),
         }
     }

@@ -40,9 +40,18 @@ Commands:
 const WASM_TARGETS: [&str; 3] = ["wasm32-wasip1", "wasm32-wasip2", "wasm32-unknown-unknown"];
 
 /// Every service's guest crates: (service, form, package, target triple).
-const GUESTS: [(&str, &str, &str, &str); 2] = [
+const GUESTS: [(&str, &str, &str, &str); 6] = [
     ("token", "component", "token-component", "wasm32-wasip2"),
     ("token", "command", "token-command", "wasm32-wasip1"),
+    ("config", "component", "config-component", "wasm32-wasip2"),
+    ("config", "command", "config-command", "wasm32-wasip1"),
+    (
+        "thumbnail",
+        "component",
+        "thumbnail-component",
+        "wasm32-wasip2",
+    ),
+    ("thumbnail", "command", "thumbnail-command", "wasm32-wasip1"),
 ];
 
 /// Cargo profile for guest artifacts (see the workspace Cargo.toml).

@@ -2,6 +2,8 @@
 //! commands through WASI preview 1. Compiled code is cached on disk (`.cwasm`), so a second
 //! run only deserialises it.
 
+mod config;
+mod thumbnail;
 mod token;
 
 use std::collections::HashMap;
@@ -21,6 +23,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::Settings;
+use crate::command::CommandRun;
 
 /// The embedded wasmtime's version; `version_matches_the_lock_file` keeps it honest.
 pub(crate) const VERSION: &str = "48.0.8";
@@ -214,6 +217,8 @@ impl Wasmtime {
         store.limiter(|s| &mut s.limits);
         match job.service.as_str() {
             "token" => token::call(&mut store, &pre, &job.request),
+            "config" => config::call(&mut store, &pre, &job.request),
+            "thumbnail" => thumbnail::call(&mut store, &pre, &job.request),
             other => bail!("no component binding for service `{other}`"),
         }
     }
@@ -236,28 +241,24 @@ impl Wasmtime {
             job.timeout,
         );
         store.limiter(|s| &mut s.limits);
-        let instance = pre.instantiate(&mut store)?;
-        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-        let stderr_text = || {
-            String::from_utf8_lossy(&stderr.contents())
-                .trim()
-                .to_owned()
+        let result = pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()));
+        let text = |pipe: &MemoryOutputPipe| String::from_utf8_lossy(&pipe.contents()).into_owned();
+        let mut run = CommandRun {
+            stdout: text(&stdout),
+            stderr: text(&stderr),
+            ..CommandRun::default()
         };
-        if let Err(e) = start.call(&mut store, ()) {
-            match e.downcast_ref::<I32Exit>() {
-                Some(I32Exit(0)) => {}
-                Some(I32Exit(code)) => bail!("exit code {code}; stderr: {}", stderr_text()),
-                None => bail!("trap: {e:#}; stderr: {}", stderr_text()),
-            }
+        match result {
+            Ok(()) => run.exit = Some(0),
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(I32Exit(code)) => run.exit = Some(*code),
+                None => run.trap = Some(format!("{e:#}")),
+            },
         }
-        let out = stdout.contents();
-        serde_json::from_slice(&out).with_context(|| {
-            format!(
-                "stdout is not one JSON response: {:?}; stderr: {}",
-                String::from_utf8_lossy(&out),
-                stderr_text()
-            )
-        })
+        run.into_response()
     }
 }
 
@@ -307,6 +308,8 @@ impl Target for Wasmtime {
         match (service, form) {
             (_, Form::Command) => Ok(()),
             ("token", Form::Component) => Ok(()),
+            ("config", Form::Component) => Ok(()),
+            ("thumbnail", Form::Component) => Ok(()),
             (service, form) => Err(format!("no wasmtime binding for the {service} {form} yet")),
         }
     }

@@ -1,0 +1,221 @@
+//! The schema set: names, URIs, drafts, and compiling every schema once.
+//!
+//! Each schema is known by the URI `config:///<name>` and, when its root has an `$id`
+//! (`id` in draft 4), by that `$id` too. `$ref`s resolve against those URIs by RFC 3986, so
+//! a schema without `$id` reaches a sibling with `{"$ref": "common"}` or
+//! `{"$ref": "common#/$defs/port"}`, and any schema reaches one with an `$id` by that `$id`.
+//! Resources embedded with their own `$id` are found as JSON Schema says. Nothing outside
+//! the set is ever fetched: a `$ref` to anything else makes [`compile`] fail with
+//! `unresolvable-ref`, as does a JSON pointer or anchor that names nothing.
+//!
+//! Names are one or more `/`-separated segments of letters, digits, `-`, `.`, `_` and `~`
+//! (RFC 3986 unreserved characters), none of them `.` or `..`: they are URI paths as
+//! written. A root `$id` must be an absolute URI without a fragment (an empty `#` is
+//! allowed) and may not be another schema's URI.
+//!
+//! `$schema` picks the draft: 2020-12, 2019-09, 7, 6 or 4 (`http` or `https`, with or
+//! without the trailing `#`); without `$schema` the schema is 2020-12. Any other `$schema`
+//! is `invalid-config`, as is a schema that its draft's meta-schema rejects.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jsonschema::{Draft, ReferencingError, Registry, Retrieve, Uri, ValidationError};
+use serde_json::Value;
+
+use crate::{Error, ErrorCode, NamedSchema};
+
+/// The scheme (and empty authority) of the URIs derived from schema names.
+pub const NAME_URI_PREFIX: &str = "config:///";
+
+/// The URI a schema name stands for.
+pub fn name_uri(name: &str) -> String {
+    format!("{NAME_URI_PREFIX}{name}")
+}
+
+/// Refuses every retrieval: a `$ref` outside the set is never fetched.
+struct NotInSet;
+
+#[derive(Debug)]
+struct NotInSetError;
+
+impl std::fmt::Display for NotInSetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not in the configured schema set (nothing is fetched)")
+    }
+}
+
+impl std::error::Error for NotInSetError {}
+
+impl Retrieve for NotInSet {
+    fn retrieve(
+        &self,
+        _uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        Err(Box::new(NotInSetError))
+    }
+}
+
+/// One parsed schema of the set, before compiling.
+struct Parsed<'a> {
+    name: &'a str,
+    value: Value,
+    draft: Draft,
+}
+
+/// Whether `name` may name a schema (see the module documentation).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        })
+}
+
+/// The draft a schema's `$schema` names, 2020-12 when it has none.
+pub fn draft_of(schema: &Value) -> Result<Draft, String> {
+    let Some(object) = schema.as_object() else {
+        return Ok(Draft::Draft202012);
+    };
+    match object.get("$schema") {
+        None => Ok(Draft::Draft202012),
+        Some(Value::String(uri)) => match Draft::Draft202012.detect(schema) {
+            Draft::Unknown => Err(format!("`$schema` `{uri}` is not a supported draft")),
+            draft => Ok(draft),
+        },
+        Some(_) => Err("`$schema` is not a string".into()),
+    }
+}
+
+/// The root `$id` (`id` in draft 4), checked to be an absolute URI without a fragment.
+fn root_id(schema: &Value, draft: Draft) -> Result<Option<&str>, String> {
+    let keyword = if draft == Draft::Draft4 { "id" } else { "$id" };
+    let Some(id) = schema.get(keyword) else {
+        return Ok(None);
+    };
+    let Some(id) = id.as_str() else {
+        return Err(format!("`{keyword}` is not a string"));
+    };
+    let id = id.strip_suffix('#').unwrap_or(id);
+    let scheme = id.split_once(':').map(|(scheme, _)| scheme);
+    let absolute = scheme.is_some_and(|s| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if !absolute || id.contains('#') {
+        return Err(format!(
+            "`{keyword}` `{id}` must be an absolute URI without a fragment"
+        ));
+    }
+    Ok(Some(id))
+}
+
+/// Checks and compiles every schema of the set.
+pub(crate) fn compile(
+    schemas: &[NamedSchema],
+    assert_formats: bool,
+) -> Result<BTreeMap<String, jsonschema::Validator>, Error> {
+    if schemas.is_empty() {
+        return Err(Error::config("the schema set is empty"));
+    }
+    let mut parsed = Vec::with_capacity(schemas.len());
+    let mut uris = BTreeSet::new();
+    for NamedSchema { name, schema } in schemas {
+        if !valid_name(name) {
+            return Err(Error::config(format!(
+                "`{name}` is not a schema name: use `/`-separated segments of letters, digits, \
+                 `-`, `.`, `_` and `~`"
+            )));
+        }
+        let invalid = |message: String| Error::config(format!("schema `{name}`: {message}"));
+        let value: Value =
+            serde_json::from_str(schema).map_err(|e| invalid(format!("not JSON: {e}")))?;
+        if !value.is_object() && !value.is_boolean() {
+            return Err(invalid("a schema is a JSON object or a boolean".into()));
+        }
+        let draft = draft_of(&value).map_err(invalid)?;
+        if !uris.insert(name_uri(name)) {
+            return Err(Error::config(format!("two schemas are called `{name}`")));
+        }
+        if let Some(id) = root_id(&value, draft).map_err(invalid)?
+            && !uris.insert(id.to_owned())
+        {
+            return Err(invalid(format!("`$id` `{id}` is already taken")));
+        }
+        parsed.push(Parsed { name, value, draft });
+    }
+
+    // Every schema is checked against its meta-schema before any `$ref` is followed, so a
+    // broken schema is reported as such even when it also refers to something missing.
+    for schema in &parsed {
+        if let Err(error) = jsonschema::meta::validate(&schema.value) {
+            return Err(Error::config(format!(
+                "schema `{}` is not valid JSON Schema: {}: {error}",
+                schema.name,
+                pointer_or_root(error.instance_path().as_str())
+            )));
+        }
+    }
+
+    let registry = Registry::new()
+        .retriever(NotInSet)
+        .draft(Draft::Draft202012)
+        .extend(parsed.iter().map(|s| (name_uri(s.name), &s.value)))
+        .and_then(|builder| builder.prepare())
+        .map_err(|e| referencing_error(None, &e))?;
+
+    let mut compiled = BTreeMap::new();
+    for schema in &parsed {
+        let validator = jsonschema::options()
+            .with_draft(schema.draft)
+            .with_registry(&registry)
+            .with_retriever(NotInSet)
+            .with_base_uri(name_uri(schema.name))
+            .should_validate_formats(assert_formats)
+            .build(&schema.value)
+            .map_err(|e| build_error(schema.name, &e))?;
+        compiled.insert(schema.name.to_owned(), validator);
+    }
+    Ok(compiled)
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() {
+        "(root)"
+    } else {
+        pointer
+    }
+}
+
+/// A failure to compile: unresolvable references are their own code.
+fn build_error(name: &str, error: &ValidationError<'_>) -> Error {
+    match error.kind() {
+        jsonschema::error::ValidationErrorKind::Referencing(e) => referencing_error(Some(name), e),
+        _ => Error::config(format!(
+            "schema `{name}` is not usable: {}: {error}",
+            pointer_or_root(error.instance_path().as_str())
+        )),
+    }
+}
+
+pub(crate) fn referencing_error(name: Option<&str>, error: &ReferencingError) -> Error {
+    let prefix = name.map(|n| format!("schema `{n}`: ")).unwrap_or_default();
+    match error {
+        ReferencingError::Unretrievable { uri, .. } => Error::new(
+            ErrorCode::UnresolvableRef,
+            format!("{prefix}`$ref` to `{uri}`, which is not in the configured schema set"),
+        ),
+        ReferencingError::PointerToNowhere { .. }
+        | ReferencingError::NoSuchAnchor { .. }
+        | ReferencingError::InvalidAnchor { .. }
+        | ReferencingError::InvalidPercentEncoding { .. }
+        | ReferencingError::InvalidArrayIndex { .. } => {
+            Error::new(ErrorCode::UnresolvableRef, format!("{prefix}{error}"))
+        }
+        _ => Error::config(format!("{prefix}{error}")),
+    }
+}

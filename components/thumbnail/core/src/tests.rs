@@ -1,0 +1,376 @@
+//! What the vectors cannot reach (or reach only in bulk): config checks, the fit arithmetic
+//! at its edges, the orientation mapping, the equivalence of the resizer's SIMD paths.
+
+use fast_image_resize::images::Image;
+use fast_image_resize::{CpuExtensions, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+
+use crate::pixels::{Layout, Pixels, flatten, orient};
+use crate::*;
+
+fn limits() -> Limits {
+    Limits {
+        max_input_bytes: 1 << 20,
+        max_pixels: 1 << 22,
+        max_alloc_bytes: 1 << 26,
+    }
+}
+
+fn request(width: u32, height: u32, fit: Fit, format: ImageFormat) -> Request {
+    Request {
+        width,
+        height,
+        fit,
+        format,
+        quality: None,
+        upscale: false,
+        background: None,
+    }
+}
+
+#[test]
+fn every_limit_must_be_positive() {
+    assert!(Thumbnailer::new(&Config { limits: limits() }).is_ok());
+    let zeroes = [
+        Limits {
+            max_input_bytes: 0,
+            ..limits()
+        },
+        Limits {
+            max_pixels: 0,
+            ..limits()
+        },
+        Limits {
+            max_alloc_bytes: 0,
+            ..limits()
+        },
+    ];
+    for limits in zeroes {
+        let e = Thumbnailer::new(&Config { limits }).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidConfig, "{limits:?}");
+    }
+}
+
+#[test]
+fn the_request_is_checked_before_the_input() {
+    let t = Thumbnailer::new(&Config { limits: limits() }).unwrap();
+    let bad = [
+        request(0, 10, Fit::Contain, ImageFormat::Png),
+        request(10, 0, Fit::Contain, ImageFormat::Png),
+        request(MAX_DIMENSION + 1, 10, Fit::Contain, ImageFormat::Png),
+        request(10, 10, Fit::Contain, ImageFormat::Gif),
+        Request {
+            quality: Some(0),
+            ..request(10, 10, Fit::Contain, ImageFormat::Jpeg)
+        },
+        Request {
+            quality: Some(101),
+            ..request(10, 10, Fit::Contain, ImageFormat::Jpeg)
+        },
+    ];
+    for r in bad {
+        let e = t.thumbnail(b"not an image", &r).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest, "{r:?}");
+    }
+    let ok = request(MAX_DIMENSION, 1, Fit::Contain, ImageFormat::Png);
+    let e = t.thumbnail(b"not an image", &ok).unwrap_err();
+    assert_eq!(e.code, ErrorCode::UnsupportedFormat);
+}
+
+#[test]
+fn size_is_checked_before_the_format() {
+    let t = Thumbnailer::new(&Config {
+        limits: Limits {
+            max_input_bytes: 4,
+            ..limits()
+        },
+    })
+    .unwrap();
+    let r = request(1, 1, Fit::Contain, ImageFormat::Png);
+    assert_eq!(
+        t.thumbnail(b"12345", &r).unwrap_err().code,
+        ErrorCode::TooLarge
+    );
+    assert_eq!(
+        t.thumbnail(b"1234", &r).unwrap_err().code,
+        ErrorCode::UnsupportedFormat
+    );
+}
+
+#[test]
+fn sniffing_reads_signatures_only() {
+    assert_eq!(
+        ImageFormat::sniff(b"\xFF\xD8\xFF\xE0"),
+        Some(ImageFormat::Jpeg)
+    );
+    assert_eq!(ImageFormat::sniff(b"\xFF\xD8"), None);
+    assert_eq!(
+        ImageFormat::sniff(b"\x89PNG\r\n\x1a\n"),
+        Some(ImageFormat::Png)
+    );
+    assert_eq!(ImageFormat::sniff(b"\x89PNG\r\n"), None);
+    assert_eq!(ImageFormat::sniff(b"GIF87a"), Some(ImageFormat::Gif));
+    assert_eq!(ImageFormat::sniff(b"GIF89a"), Some(ImageFormat::Gif));
+    assert_eq!(ImageFormat::sniff(b"GIF90a"), None);
+    assert_eq!(
+        ImageFormat::sniff(b"RIFF\0\0\0\0WEBPVP8L"),
+        Some(ImageFormat::Webp)
+    );
+    assert_eq!(ImageFormat::sniff(b"RIFF\0\0\0\0WAVE"), None);
+    assert_eq!(ImageFormat::sniff(b""), None);
+    assert_eq!(ImageFormat::sniff(b"BM6\0\0\0"), None);
+}
+
+fn dims(p: Plan) -> (u32, u32) {
+    (p.width, p.height)
+}
+
+#[test]
+fn contain_rounds_half_up_and_never_to_zero() {
+    // 80x60 into 10x10: width limits; 60*10/80 = 7.5 -> 8.
+    assert_eq!(dims(plan(80, 60, 10, 10, Fit::Contain, false)), (10, 8));
+    // 80x60 into 6x6: 4.5 -> 5; into 2x2: 1.5 -> 2.
+    assert_eq!(dims(plan(80, 60, 6, 6, Fit::Contain, false)), (6, 5));
+    assert_eq!(dims(plan(80, 60, 2, 2, Fit::Contain, false)), (2, 2));
+    // 33.33 -> 33; 66.67 -> 67.
+    assert_eq!(dims(plan(96, 64, 50, 50, Fit::Contain, false)), (50, 33));
+    assert_eq!(dims(plan(96, 64, 100, 100, Fit::Contain, true)), (100, 67));
+    // Height limits: 60x80 into 10x10 -> 8x10.
+    assert_eq!(dims(plan(60, 80, 10, 10, Fit::Contain, false)), (8, 10));
+    // Extreme aspect: the short side never rounds to 0.
+    assert_eq!(dims(plan(1000, 2, 100, 100, Fit::Contain, false)), (100, 1));
+    assert_eq!(dims(plan(3, 900, 64, 64, Fit::Contain, false)), (1, 64));
+    // Same aspect as the box: both sides exact.
+    assert_eq!(dims(plan(200, 100, 20, 10, Fit::Contain, false)), (20, 10));
+}
+
+#[test]
+fn contain_without_upscale_keeps_small_images() {
+    assert_eq!(dims(plan(96, 64, 200, 200, Fit::Contain, false)), (96, 64));
+    assert!(!plan(96, 64, 200, 200, Fit::Contain, false).resample);
+    assert_eq!(dims(plan(96, 64, 96, 64, Fit::Contain, false)), (96, 64));
+    // One side too big: scaled down by that side only.
+    assert_eq!(dims(plan(100, 50, 200, 20, Fit::Contain, false)), (40, 20));
+    // With upscale: the box's limiting side.
+    assert_eq!(dims(plan(1, 1, 16, 8, Fit::Contain, true)), (8, 8));
+    assert_eq!(dims(plan(96, 64, 200, 200, Fit::Contain, true)), (200, 133));
+}
+
+#[test]
+fn fill_clamps_each_side_without_upscale() {
+    assert_eq!(dims(plan(96, 64, 50, 20, Fit::Fill, false)), (50, 20));
+    assert_eq!(dims(plan(96, 64, 200, 30, Fit::Fill, false)), (96, 30));
+    assert_eq!(dims(plan(96, 64, 200, 30, Fit::Fill, true)), (200, 30));
+    assert_eq!(dims(plan(3, 900, 10, 10, Fit::Fill, false)), (3, 10));
+}
+
+#[test]
+fn cover_crops_the_exact_centre() {
+    let p = plan(96, 64, 48, 48, Fit::Cover, false);
+    assert_eq!(dims(p), (48, 48));
+    // Scale 48/64 = 0.75: the full height, a 64-wide centre.
+    assert_eq!(
+        p.crop,
+        Crop {
+            left: 16.0,
+            top: 0.0,
+            width: 64.0,
+            height: 64.0
+        }
+    );
+    assert_eq!(p.scaled, (72, 48));
+    // Fractional crop: 100x30 into 7x3 -> scale 0.1, 70 wide, centred at 15.
+    let p = plan(100, 30, 7, 3, Fit::Cover, false);
+    assert_eq!(dims(p), (7, 3));
+    assert_eq!(p.crop.width, 70.0);
+    assert_eq!(p.crop.left, 15.0);
+    let p = plan(100, 30, 3, 3, Fit::Cover, false);
+    assert_eq!((p.crop.left, p.crop.width), (35.0, 30.0));
+    let p = plan(30, 31, 3, 3, Fit::Cover, false);
+    assert_eq!((p.crop.top, p.crop.height), (0.5, 30.0));
+    assert!(p.resample);
+}
+
+#[test]
+fn cover_at_scale_one_crops_whole_pixels() {
+    // Would grow (box taller than the image) and may not: min of each side, centred,
+    // the odd pixel left on the right.
+    let p = plan(96, 64, 80, 80, Fit::Cover, false);
+    assert_eq!(dims(p), (80, 64));
+    assert_eq!((p.crop.left, p.crop.top), (8.0, 0.0));
+    assert!(!p.resample);
+    let p = plan(1000, 2, 100, 100, Fit::Cover, false);
+    assert_eq!(dims(p), (100, 2));
+    assert_eq!(p.crop.left, 450.0);
+    let p = plan(5, 5, 2, 5, Fit::Cover, false);
+    assert_eq!(dims(p), (2, 5));
+    assert_eq!(p.crop.left, 1.0);
+    assert!(!p.resample);
+    // Covering scale exactly 1: a crop, no resampling.
+    let p = plan(96, 64, 50, 64, Fit::Cover, true);
+    assert_eq!(dims(p), (50, 64));
+    assert_eq!(p.crop.left, 23.0);
+    assert!(!p.resample);
+    // Tiny image, no upscale.
+    assert_eq!(dims(plan(1, 1, 16, 16, Fit::Cover, false)), (1, 1));
+    // With upscale it grows to the box.
+    let p = plan(96, 64, 128, 128, Fit::Cover, true);
+    assert_eq!(dims(p), (128, 128));
+    assert_eq!(p.crop.width, 64.0);
+}
+
+#[test]
+fn orientation_codes_round_trip() {
+    for (i, o) in Orientation::ALL.into_iter().enumerate() {
+        assert_eq!(o.exif(), i as u16 + 1);
+        assert_eq!(Orientation::from_exif(o.exif()), o);
+        assert_eq!(o.swaps_axes(), i >= 4);
+    }
+    for other in [0, 9, 255, u16::MAX] {
+        assert_eq!(Orientation::from_exif(other), Orientation::Normal);
+    }
+}
+
+/// A stored 3x2 image, pixels numbered 0..6 row by row:
+/// ```text
+/// 0 1 2
+/// 3 4 5
+/// ```
+/// and how each EXIF orientation displays it (CIPA DC-008 4.6.4: where row 0 and column 0
+/// of the stored image appear).
+#[test]
+fn orientation_mapping_matches_exif() {
+    let stored = Pixels {
+        width: 3,
+        height: 2,
+        layout: Layout::L8,
+        data: vec![0, 1, 2, 3, 4, 5],
+    };
+    let expected: [(u32, &[u8]); 8] = [
+        (3, &[0, 1, 2, 3, 4, 5]), // 1: top-left
+        (3, &[2, 1, 0, 5, 4, 3]), // 2: top-right (mirrored)
+        (3, &[5, 4, 3, 2, 1, 0]), // 3: bottom-right (180°)
+        (3, &[3, 4, 5, 0, 1, 2]), // 4: bottom-left (flipped)
+        (2, &[0, 3, 1, 4, 2, 5]), // 5: left-top (transposed)
+        (2, &[3, 0, 4, 1, 5, 2]), // 6: right-top (90° clockwise)
+        (2, &[5, 2, 4, 1, 3, 0]), // 7: right-bottom (transverse)
+        (2, &[2, 5, 1, 4, 0, 3]), // 8: left-bottom (90° counter-clockwise)
+    ];
+    for (o, (width, data)) in Orientation::ALL.into_iter().zip(expected) {
+        let shown = orient(stored.clone(), o);
+        assert_eq!(shown.width, width, "{o:?}");
+        assert_eq!(shown.height, 6 / width, "{o:?}");
+        assert_eq!(shown.data, data, "{o:?}");
+    }
+}
+
+#[test]
+fn flattening_composites_onto_the_background() {
+    let rgba = Pixels {
+        width: 3,
+        height: 1,
+        layout: Layout::Rgba8,
+        data: vec![200, 100, 0, 255, 200, 100, 0, 0, 200, 100, 0, 128],
+    };
+    let black = Rgb { r: 0, g: 0, b: 0 };
+    let flat = flatten(rgba.clone(), black);
+    assert_eq!(flat.layout, Layout::Rgb8);
+    // Opaque: as is; transparent: the background; half: (200*128 + 127)/255 = 100.
+    assert_eq!(flat.data, vec![200, 100, 0, 0, 0, 0, 100, 50, 0]);
+    let white = flatten(rgba, DEFAULT_BACKGROUND);
+    assert_eq!(white.data[3..6], [255, 255, 255]);
+    let la = Pixels {
+        width: 1,
+        height: 1,
+        layout: Layout::La8,
+        data: vec![0, 0],
+    };
+    let flat = flatten(la, Rgb { r: 1, g: 2, b: 3 });
+    assert_eq!((flat.layout, flat.data), (Layout::Rgb8, vec![1, 2, 3]));
+}
+
+/// The host's SIMD paths of fast_image_resize must compute what the scalar code does (the
+/// wasm simd128 path is checked by the conformance vectors).
+#[test]
+fn resizer_simd_paths_match_the_scalar_code() {
+    let (w, h) = (97u32, 61u32);
+    let mut seed = 0x2545_f491_u32;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                (seed >> 24) as u8
+            })
+            .collect()
+    };
+    let mut extensions = vec![CpuExtensions::None];
+    #[cfg(target_arch = "x86_64")]
+    extensions.extend([CpuExtensions::Sse4_1, CpuExtensions::Avx2]);
+    #[cfg(target_arch = "aarch64")]
+    extensions.push(CpuExtensions::Neon);
+    extensions.retain(|e| e.is_supported());
+    for pixel_type in [
+        PixelType::U8,
+        PixelType::U8x2,
+        PixelType::U8x3,
+        PixelType::U8x4,
+    ] {
+        let data = noise((w * h) as usize * pixel_type.size());
+        for (dw, dh, crop) in [
+            (31, 17, (0.0, 0.0, 97.0, 61.0)),
+            (200, 9, (0.0, 0.0, 97.0, 61.0)),
+            (24, 24, (18.0, 0.5, 61.0, 60.0)),
+        ] {
+            let outputs: Vec<Vec<u8>> = extensions
+                .iter()
+                .map(|&extension| {
+                    let src = Image::from_vec_u8(w, h, data.clone(), pixel_type).unwrap();
+                    let mut dst = Image::new(dw, dh, pixel_type);
+                    let mut resizer = Resizer::new();
+                    // SAFETY: only extensions this CPU supports (`retain` above).
+                    unsafe { resizer.set_cpu_extensions(extension) };
+                    let options = ResizeOptions::new()
+                        .resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom))
+                        .crop(crop.0, crop.1, crop.2, crop.3);
+                    resizer.resize(&src, &mut dst, &options).unwrap();
+                    dst.into_vec()
+                })
+                .collect();
+            for (extension, output) in extensions.iter().zip(&outputs).skip(1) {
+                assert!(
+                    *output == outputs[0],
+                    "{pixel_type:?} {dw}x{dh}: {extension:?} differs from the scalar code"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn json_form_round_trips_base64() {
+    let text = r#"{"config": {"limits": {"max-input-bytes": 10, "max-pixels": 10,
+        "max-alloc-bytes": 10}}, "image": "AAEC/w==", "request": {"width": 1, "height": 2,
+        "fit": "cover", "format": "webp", "background": {"r": 1, "g": 2, "b": 3}}}"#;
+    let request: json::Request = serde_json::from_str(text).unwrap();
+    assert_eq!(request.image, [0, 1, 2, 255]);
+    assert_eq!(request.request.fit, Fit::Cover);
+    assert!(!request.request.upscale);
+    assert_eq!(request.request.quality, None);
+    let response = json::serve(&request);
+    let value = serde_json::to_value(&response).unwrap();
+    assert_eq!(value["err"]["code"], "unsupported-format");
+    // Unpadded or URL-safe base64 is not the JSON form.
+    assert!(serde_json::from_str::<json::Request>(&text.replace("AAEC/w==", "AAEC_w")).is_err());
+    assert!(serde_json::from_str::<json::Request>(&text.replace("\"fit\"", "\"fits\"")).is_err());
+    let ok = json::Response::Ok(json::Output {
+        format: ImageFormat::Png,
+        width: 1,
+        height: 1,
+        bytes: vec![1, 2, 3],
+    });
+    assert_eq!(
+        serde_json::to_value(ok).unwrap(),
+        serde_json::json!({"ok": {"format": "png", "width": 1, "height": 1, "bytes": "AQID"}})
+    );
+}
