@@ -327,8 +327,62 @@ impl Matrix {
             }
         }
         writeln!(out, "\n## Cells that did not pass\n").unwrap();
-        self.problems_markdown(&mut out, expectations);
+        self.grouped_problems_markdown(&mut out, expectations);
         out
+    }
+
+    /// Cells that did not pass, one row per runtime, form, service, status and detail,
+    /// with how many cases share it: compact enough to commit and diff.
+    fn grouped_problems_markdown(&self, out: &mut String, expectations: &Expectations) {
+        let mut groups: BTreeMap<(&str, Form, &str, Status, &str), Vec<&str>> = BTreeMap::new();
+        for cell in self.cells.iter().filter(|c| c.status != Status::Pass) {
+            let detail = cell.detail.lines().next().unwrap_or("");
+            groups
+                .entry((&cell.runtime, cell.form, &cell.service, cell.status, detail))
+                .or_default()
+                .push(&cell.case);
+        }
+        if groups.is_empty() {
+            writeln!(out, "Every cell that ran passed.").unwrap();
+            return;
+        }
+        writeln!(
+            out,
+            "| runtime | form | service | status | cases | detail | known difference |"
+        )
+        .unwrap();
+        writeln!(out, "|---|---|---|---|---|---|---|").unwrap();
+        for ((runtime, form, service, status, detail), cases) in groups {
+            let first = self
+                .cells
+                .iter()
+                .find(|c| {
+                    c.runtime == runtime
+                        && c.form == form
+                        && c.service == service
+                        && c.case == cases[0]
+                })
+                .expect("grouped from these cells");
+            let known = match (status, expectations.explain(first)) {
+                (Status::Unsupported, _) => "the runtime cannot run this form",
+                (_, Some(e)) => e.reason.as_str(),
+                (_, None) => "**unexpected**",
+            };
+            let shown = if cases.len() <= 3 {
+                cases.join(", ")
+            } else {
+                format!("{} cases", cases.len())
+            };
+            writeln!(
+                out,
+                "| {runtime} | {form} | {service} | {} | {} | {} | {} |",
+                status.name(),
+                escape(&shown),
+                escape(detail),
+                escape(known)
+            )
+            .unwrap();
+        }
     }
 }
 

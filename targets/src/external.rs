@@ -107,7 +107,7 @@ impl Target for External {
                     "op": "component",
                     "wasm": wasm,
                     "service": job.service,
-                    "request": job.request,
+                    "request": crate::native::canonical_request(&job.service, &job.request)?,
                     "timeout_ms": job.timeout.as_millis() as u64,
                 });
                 self.driver.request(&request, job.timeout)

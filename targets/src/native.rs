@@ -57,3 +57,22 @@ fn wall_clock() -> i64 {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
 }
+
+/// The request in canonical JSON form: parsed by the service's core and written back, so
+/// every field (defaults included) is explicit. Drivers whose glue maps JSON to typed
+/// bindings get this, so defaults live in one place: the core crates.
+pub(crate) fn canonical_request(service: &str, request: &Value) -> anyhow::Result<Value> {
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
+        request: &Value,
+    ) -> anyhow::Result<Value> {
+        let typed: T = serde_json::from_value(request.clone())?;
+        Ok(serde_json::to_value(typed)?)
+    }
+    match service {
+        "token" => round_trip::<token_core::json::Request>(request),
+        "thumbnail" => round_trip::<thumbnail_core::json::Request>(request),
+        "config" => round_trip::<config_core::json::Request>(request),
+        other => bail!("no core for service `{other}`"),
+    }
+    .with_context(|| format!("not a {service} request"))
+}

@@ -312,26 +312,8 @@ fn build() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
-    if harness_args.iter().any(|a| a == "--help" || a == "-h") {
-        let mut cmd = cargo();
-        cmd.args([
-            "run",
-            "--quiet",
-            "--package",
-            "targets",
-            "--bin",
-            "harness",
-            "--",
-            "--help",
-        ]);
-        return run_cmd(cmd);
-    }
-    setup()?;
-    let artifacts = build()?;
-    let out = artifacts
-        .parent()
-        .context("artifacts.json has a directory")?;
+/// `cargo run` of the harness binary, ready for its arguments.
+fn harness() -> Command {
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -341,16 +323,31 @@ fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
         "--bin",
         "harness",
         "--",
-    ])
-    .arg("--artifacts")
-    .arg(&artifacts)
-    .arg("--out")
-    .arg(out)
-    .arg("--cache")
-    .arg(out.join("cache"))
-    .arg("--drivers")
-    .arg(out.join("drivers"))
-    .args(harness_args);
+    ]);
+    cmd
+}
+
+fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
+    if harness_args.iter().any(|a| a == "--help" || a == "-h") {
+        let mut cmd = harness();
+        cmd.arg("--help");
+        return run_cmd(cmd);
+    }
+    setup()?;
+    let artifacts = build()?;
+    let out = artifacts
+        .parent()
+        .context("artifacts.json has a directory")?;
+    let mut cmd = harness();
+    cmd.arg("--artifacts")
+        .arg(&artifacts)
+        .arg("--out")
+        .arg(out)
+        .arg("--cache")
+        .arg(out.join("cache"))
+        .arg("--drivers")
+        .arg(out.join("drivers"))
+        .args(harness_args);
     run_cmd(cmd)
 }
 

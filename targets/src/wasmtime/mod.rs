@@ -262,6 +262,21 @@ impl Wasmtime {
     }
 }
 
+/// `ErrorCode::NotYetValid` → `not-yet-valid`: the WIT name of a case of a generated enum,
+/// from its `Debug` form (bindgen emits no name table).
+pub(crate) fn wit_case_name(case: impl std::fmt::Debug) -> String {
+    let debug = format!("{case:?}");
+    let camel = debug.rsplit("::").next().unwrap_or(&debug);
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 /// Advances the engine's epoch every [`TICK`] until the engine is dropped.
 fn start_epoch_ticker(engine: &Engine) {
     let weak = engine.weak();

@@ -56,18 +56,8 @@ fn error_json(error: &Error) -> Value {
     json!({"err": {"code": code_name(error.code), "message": error.message, "field": error.field}})
 }
 
-/// `ErrorCode::NotYetValid` → `not-yet-valid`: the WIT name of a generated enum case.
 fn code_name(code: ErrorCode) -> String {
-    let debug = format!("{code:?}");
-    let camel = debug.rsplit("::").next().unwrap_or(&debug);
-    let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('-');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
+    super::wit_case_name(code)
 }
 
 #[cfg(test)]
