@@ -312,24 +312,24 @@ fn build() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// `cargo run` of the harness binary, ready for its arguments.
-fn harness() -> Command {
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--quiet",
-        "--package",
-        "targets",
-        "--bin",
-        "harness",
-        "--",
-    ]);
-    cmd
+/// The harness binary, built and ready for its arguments. It is built with `--workspace`
+/// selected, as `cargo test --workspace` builds: cargo unifies the features of host
+/// dependencies (proc-macros) per selection, and with only `-p targets` selected the guests'
+/// wit-bindgen no longer turns on `indexmap/default`, so wasmtime's macros — and wasmtime —
+/// would be compiled a second time (about ten minutes on a cold two-core machine).
+fn harness() -> anyhow::Result<Command> {
+    let mut build = cargo();
+    build.args(["build", "--quiet", "--workspace", "--bin", "harness"]);
+    run_cmd(build)?;
+    let binary = target_dir()?
+        .join("debug")
+        .join(format!("harness{}", std::env::consts::EXE_SUFFIX));
+    Ok(Command::new(binary))
 }
 
 fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
     if harness_args.iter().any(|a| a == "--help" || a == "-h") {
-        let mut cmd = harness();
+        let mut cmd = harness()?;
         cmd.arg("--help");
         return run_cmd(cmd);
     }
@@ -338,7 +338,7 @@ fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
     let out = artifacts
         .parent()
         .context("artifacts.json has a directory")?;
-    let mut cmd = harness();
+    let mut cmd = harness()?;
     cmd.arg("--artifacts")
         .arg(&artifacts)
         .arg("--out")
