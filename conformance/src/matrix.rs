@@ -29,6 +29,9 @@ pub struct RuntimeInfo {
     /// Why it is not available and how to install it; empty when available.
     pub reason: String,
     pub forms: Vec<Form>,
+    /// How the harness configured the runtime: limits, flags, workarounds.
+    #[serde(default)]
+    pub settings: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -196,8 +199,12 @@ impl Matrix {
     }
 
     fn runtimes_markdown(&self, out: &mut String) {
-        writeln!(out, "| runtime | kind | version | forms | available |").unwrap();
-        writeln!(out, "|---|---|---|---|---|").unwrap();
+        writeln!(
+            out,
+            "| runtime | kind | version | forms | available | settings |"
+        )
+        .unwrap();
+        writeln!(out, "|---|---|---|---|---|---|").unwrap();
         for r in &self.runtimes {
             let forms: Vec<&str> = r.forms.iter().map(|f| f.name()).collect();
             let available = if r.available {
@@ -207,12 +214,13 @@ impl Matrix {
             };
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 r.id,
                 serde_json::to_value(r.kind).unwrap().as_str().unwrap_or(""),
                 escape(&r.version),
                 forms.join(", "),
-                escape(&available)
+                escape(&available),
+                escape(&r.settings)
             )
             .unwrap();
         }

@@ -76,6 +76,7 @@ pub fn run(plan: &Plan) -> Matrix {
             available,
             reason: reason.clone(),
             forms: forms.clone(),
+            settings: target.settings(),
         });
         if !available {
             eprintln!("{:<24} not available: {reason}", target.id());

@@ -93,6 +93,11 @@ pub trait Target: Send + Sync {
     /// The runtime's own version, as it reports it.
     fn version(&self) -> String;
     fn detect(&self) -> Availability;
+    /// How the harness configures the runtime (limits, flags, workarounds), shown beside its
+    /// version so a reader knows what was measured.
+    fn settings(&self) -> String {
+        String::new()
+    }
     /// The forms this target has columns for.
     fn forms(&self) -> &'static [Form];
     /// `Err(reason)` when this target cannot run `form` of `service`: those cells are

@@ -25,4 +25,5 @@ pub fn target(settings: &Settings) -> External {
             command
         },
     )
+    .with_settings("runtime compiler, -Xss8m -Xmx2g, thread interrupted at the deadline")
 }

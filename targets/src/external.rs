@@ -26,6 +26,7 @@ pub(crate) struct External {
     /// For drivers that call components through per-service glue: where the glue lives
     /// (`<service>.mjs`); a service without glue is `unsupported`.
     component_glue: Option<std::path::PathBuf>,
+    settings: &'static str,
 }
 
 impl External {
@@ -42,7 +43,14 @@ impl External {
             driver: Driver::new(id, command),
             hello: OnceLock::new(),
             component_glue: None,
+            settings: "",
         }
+    }
+
+    /// How the driver configures its runtime, for the matrix's runtime table.
+    pub(crate) fn with_settings(mut self, settings: &'static str) -> External {
+        self.settings = settings;
+        self
     }
 
     pub(crate) fn with_component_glue(mut self, dir: impl Into<std::path::PathBuf>) -> External {
@@ -74,6 +82,10 @@ impl Target for External {
             Ok(hello) => hello["version"].as_str().unwrap_or("?").to_owned(),
             Err(_) => "-".to_owned(),
         }
+    }
+
+    fn settings(&self) -> String {
+        self.settings.to_owned()
     }
 
     fn detect(&self) -> Availability {

@@ -116,6 +116,13 @@ impl Target for Wasmi {
         VERSION.to_owned()
     }
 
+    fn settings(&self) -> String {
+        format!(
+            "interpreter, {} MiB memory cap, fuel {FUEL_PER_SECOND} per second of deadline",
+            MEMORY_LIMIT >> 20
+        )
+    }
+
     fn detect(&self) -> Availability {
         Availability::Available
     }

@@ -21,4 +21,5 @@ pub fn target(settings: &Settings) -> External {
             command
         },
     )
+    .with_settings("compiler, 512 MiB memory cap, context deadline, compilation cache")
 }

@@ -304,6 +304,14 @@ impl Target for Wasmtime {
         VERSION.to_owned()
     }
 
+    fn settings(&self) -> String {
+        format!(
+            "cranelift, {} MiB memory cap, epoch deadline every {} ms",
+            MEMORY_LIMIT >> 20,
+            TICK.as_millis()
+        )
+    }
+
     fn detect(&self) -> Availability {
         match &self.broken {
             None => Availability::Available,
