@@ -15,7 +15,7 @@ pub struct Expectations {
     pub expectations: Vec<Expectation>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
     pub runtime: String,
@@ -54,32 +54,54 @@ impl Expectations {
 
     /// Every problem with a run: unexpected cells and stale entries, one line each.
     pub fn judge(&self, cells: &[Cell]) -> Vec<String> {
-        let mut problems = Vec::new();
-        for cell in cells {
-            let expected = self.explain(cell);
-            match (cell.status, expected) {
-                (Status::Pass | Status::Unsupported, None) => {}
-                (status, Some(e)) if e.status == status => {}
-                (Status::Pass, Some(e)) => problems.push(format!(
-                    "{}: passes, but conformance/expectations.json expects {} ({}); remove the entry",
-                    cell.label(),
-                    e.status.name(),
-                    e.reason
-                )),
-                (status, Some(e)) => problems.push(format!(
-                    "{}: {} but expected {}: {}",
-                    cell.label(),
-                    status.name(),
-                    e.status.name(),
-                    cell.detail
-                )),
-                (status, None) => {
-                    problems.push(format!("{}: {}: {}", cell.label(), status.name(), cell.detail))
-                }
-            }
-        }
-        problems
+        cells
+            .iter()
+            .filter_map(|cell| match self.verdict(cell) {
+                Verdict::Unexpected(problem) => Some(problem),
+                _ => None,
+            })
+            .collect()
     }
+
+    /// How the run judges one cell.
+    pub fn verdict<'a>(&'a self, cell: &Cell) -> Verdict<'a> {
+        match (cell.status, self.explain(cell)) {
+            (Status::Pass, None) => Verdict::Pass,
+            (Status::Unsupported, None) => Verdict::Unsupported,
+            (status, Some(e)) if e.status == status => Verdict::Known(e),
+            (Status::Pass, Some(e)) => Verdict::Unexpected(format!(
+                "{}: passes, but conformance/expectations.json expects {} ({}); remove the entry",
+                cell.label(),
+                e.status.name(),
+                e.reason
+            )),
+            (status, Some(e)) => Verdict::Unexpected(format!(
+                "{}: {} but expected {}: {}",
+                cell.label(),
+                status.name(),
+                e.status.name(),
+                cell.detail
+            )),
+            (status, None) => Verdict::Unexpected(format!(
+                "{}: {}: {}",
+                cell.label(),
+                status.name(),
+                cell.detail
+            )),
+        }
+    }
+}
+
+/// What the run makes of a cell: only [`Verdict::Unexpected`] fails it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict<'a> {
+    Pass,
+    /// `unsupported` with no entry: the runtime cannot run this form.
+    Unsupported,
+    /// Not a pass, as an entry of the expectations file says, and why.
+    Known(&'a Expectation),
+    /// Not as expected (a new failure, or a stale entry): one line saying what.
+    Unexpected(String),
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The matrix: every cell of a run, and its reports. Field names of `matrix.json` are a
-//! contract (DESIGN.md); fields may be added, never renamed.
+//! The matrix: every cell of a run, and its text reports (terminal, Markdown,
+//! COMPATIBILITY.md; the HTML, JUnit and diff reports are in [`crate::report`]). Field names
+//! of `matrix.json` are a contract (DESIGN.md); fields may be added, never renamed.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,6 +17,10 @@ pub struct Matrix {
     pub schema: u32,
     /// RFC 3339, UTC.
     pub generated: String,
+    /// The source the run measured: `git rev-parse --short HEAD`, `-dirty` appended when
+    /// tracked files differ from it; `unknown` outside a git checkout. Set by the harness.
+    #[serde(default)]
+    pub commit: String,
     pub runtimes: Vec<RuntimeInfo>,
     pub cells: Vec<Cell>,
 }
@@ -64,6 +69,8 @@ pub struct Cell {
     pub status: Status,
     /// The diff (fail), the reason (unsupported) or what went wrong (error); empty on pass.
     pub detail: String,
+    /// Left out of the committed baseline (`conformance/matrix.json`), so it is optional.
+    #[serde(default)]
     pub millis: f64,
 }
 

@@ -97,6 +97,7 @@ pub fn run(plan: &Plan) -> Matrix {
     Matrix {
         schema: SCHEMA,
         generated: rfc3339(SystemTime::now()),
+        commit: String::new(),
         runtimes,
         cells,
     }

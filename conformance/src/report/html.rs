@@ -1,0 +1,448 @@
+//! `matrix.html`: the matrix as one self-contained page (no network, works from `file://`).
+//!
+//! The header — run date, commit, totals and the runtimes with their versions — is plain
+//! HTML. The matrix itself travels as a JSON blob (`<script type="application/json"
+//! id="matrix-data">`: the [`Matrix`] and, per cell that is not a plain pass or
+//! unsupported, the harness's verdict) and a small inline script draws it: rows are
+//! `service/group`, columns `runtime/form` (plus one per runtime that is not available),
+//! each entry counts its cells and is coloured by its worst status. A click on an entry
+//! shows its cells below the table, each with its diff, error or reason. Filters
+//! (`<select>`) narrow by service, runtime and status; they, and the open entry, live in
+//! the URL's fragment (`#service=token&status=fail&cell=token/keys@wasmtime/command`), so a
+//! view can be linked.
+//!
+//! The drawn DOM is a contract of sorts — `conformance/tests/html_in_browser.rs` reads it
+//! from a headless Chromium: `table#summary`, rows `tr[data-row]`, entries
+//! `td[data-col][data-status]` with class `status-<status>`, and `section#detail`.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use super::{escape_attr as attr, escape_text as text};
+use crate::expectations::{Expectations, Verdict};
+use crate::matrix::{Matrix, Status};
+
+/// The page for `matrix`, with the verdicts `expectations` give its cells.
+pub fn html(matrix: &Matrix, expectations: &Expectations) -> String {
+    let mut judged = Map::new();
+    for (i, cell) in matrix.cells.iter().enumerate() {
+        let verdict = match expectations.verdict(cell) {
+            Verdict::Known(e) => json!(["known", e.reason]),
+            Verdict::Unexpected(problem) => json!(["unexpected", problem]),
+            Verdict::Pass | Verdict::Unsupported => continue,
+        };
+        judged.insert(i.to_string(), verdict);
+    }
+    let data = json!({"matrix": matrix, "judged": Value::Object(judged)});
+    let title = format!("Conformance matrix, {}", matrix.generated);
+    fill(
+        TEMPLATE,
+        &[
+            ("TITLE", &text(&title)),
+            ("STYLE", STYLE),
+            ("HEADER", &header(matrix)),
+            ("DATA", &script_json(&data)),
+            ("SCRIPT", SCRIPT),
+        ],
+    )
+}
+
+/// `template` with each `{{NAME}}` replaced by its value, in one pass: nothing inserted is
+/// read again, so a diff that says `{{SCRIPT}}` stays text.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let end = start + rest[start..].find("}}").expect("placeholders are closed");
+        let name = &rest[start + 2..end];
+        let value = values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no value for {{{{{name}}}}}"))
+            .1;
+        out.push_str(&rest[..start]);
+        out.push_str(value);
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// JSON that can sit inside `<script>`: `<`, `>` and `&` only occur in JSON strings, where
+/// `\u003c` and friends mean the same, so `</script>` or `<!--` in a diff cannot end it.
+fn script_json(value: &Value) -> String {
+    serde_json::to_string(value)
+        .expect("JSON values serialise")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Run date, commit, totals and runtimes.
+fn header(matrix: &Matrix) -> String {
+    let mut out = String::new();
+    let count = |s: Status| matrix.cells.iter().filter(|c| c.status == s).count();
+    let commit = if matrix.commit.is_empty() {
+        "unknown"
+    } else {
+        &matrix.commit
+    };
+    writeln!(
+        out,
+        r#"<p id="run">Run <time id="generated" datetime="{0}">{1}</time> at commit <code id="commit">{2}</code> · {3} cells: {4} pass, {5} fail, {6} error, {7} unsupported</p>"#,
+        attr(&matrix.generated),
+        text(&matrix.generated),
+        text(commit),
+        matrix.cells.len(),
+        count(Status::Pass),
+        count(Status::Fail),
+        count(Status::Error),
+        count(Status::Unsupported),
+    )
+    .unwrap();
+    out.push_str(
+        "<table id=\"runtimes\">\n<thead><tr><th>runtime</th><th>version</th><th>kind</th>\
+         <th>forms</th><th>available</th><th>settings</th></tr></thead>\n<tbody>\n",
+    );
+    for r in &matrix.runtimes {
+        let kind = serde_json::to_value(r.kind).unwrap();
+        let forms: Vec<&str> = r.forms.iter().map(|f| f.name()).collect();
+        let available = if r.available {
+            "yes".to_owned()
+        } else {
+            format!("no: {}", r.reason)
+        };
+        writeln!(
+            out,
+            r#"<tr data-runtime="{}"><td>{}</td><td class="version">{}</td><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td></tr>"#,
+            attr(&r.id),
+            text(&r.id),
+            text(&r.version),
+            text(kind.as_str().unwrap_or("")),
+            text(&forms.join(", ")),
+            if r.available { "yes" } else { "no" },
+            text(&available),
+            text(&r.settings)
+        )
+        .unwrap();
+    }
+    out.push_str("</tbody>\n</table>");
+    out
+}
+
+const TEMPLATE: &str = r##"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{TITLE}}</title>
+<style>
+{{STYLE}}
+</style>
+</head>
+<body>
+<header>
+<h1>Conformance matrix</h1>
+{{HEADER}}
+</header>
+<noscript><p class="noscript">This page draws the matrix with JavaScript. Without it, read
+<code>matrix.md</code> or <code>junit.xml</code> next to this file.</p></noscript>
+<nav id="filters">
+<label>service <select id="filter-service"><option value="">all</option></select></label>
+<label>runtime <select id="filter-runtime"><option value="">all</option></select></label>
+<label>status <select id="filter-status"><option value="">any</option></select></label>
+<span class="legend"><span class="status-pass">pass</span> <span class="status-fail">fail</span>
+<span class="status-error">error</span> <span class="status-unsupported">unsupported</span>
+<span class="status-missing">not available</span> <span class="status-fail known">known difference</span>
+<span class="status-fail unexpected">unexpected</span></span>
+</nav>
+<main>
+<table id="summary"><thead></thead><tbody></tbody></table>
+<section id="detail" hidden></section>
+</main>
+<script type="application/json" id="matrix-data">{{DATA}}</script>
+<script>
+{{SCRIPT}}
+</script>
+</body>
+</html>
+"##;
+
+const STYLE: &str = r##"body { font: 14px/1.4 system-ui, sans-serif; margin: 1em 2em; color: #1a1a1a; }
+h1 { font-size: 1.4em; margin: 0 0 .3em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #c8c8c8; padding: .25em .5em; text-align: left; vertical-align: top; }
+thead th { background: #f0f0f0; }
+#runtimes { margin-bottom: 1em; font-size: .9em; }
+#runtimes td.no { color: #8a4b00; }
+#filters { margin: .5em 0 1em; display: flex; gap: 1.2em; flex-wrap: wrap; align-items: center; }
+.legend span { padding: 0 .4em; border: 1px solid #c8c8c8; }
+#summary th[data-col] { font-weight: normal; white-space: nowrap; }
+#summary th[data-col] .rt { font-weight: bold; }
+#summary tbody th { white-space: nowrap; font-weight: normal; }
+#summary td { cursor: pointer; white-space: nowrap; text-align: center; }
+#summary td:focus, #summary td.open { outline: 3px solid #1565c0; outline-offset: -3px; }
+.status-pass { background: #c8e6c9; }
+.status-fail { background: #ffcdd2; }
+.status-error { background: #ffab91; }
+.status-unsupported { background: #e0e0e0; color: #555; }
+.status-missing { background: #fafafa; color: #777; font-style: italic; }
+.status-empty { background: #fff; color: #999; }
+.known { background-image: repeating-linear-gradient(45deg, transparent 0 6px, rgba(255,255,255,.55) 6px 9px); }
+.unexpected { font-weight: bold; box-shadow: inset 0 0 0 2px #b71c1c; }
+.dim { opacity: .3; }
+#detail { margin-top: 1.5em; }
+#detail h2 { font-size: 1.1em; }
+#detail pre { margin: 0; white-space: pre-wrap; font-size: .9em; }
+#detail td.case { white-space: nowrap; }
+.noscript { background: #fff3cd; padding: .5em; }"##;
+
+const SCRIPT: &str = r##""use strict";
+(function () {
+  var data = JSON.parse(document.getElementById("matrix-data").textContent);
+  var m = data.matrix, judged = data.judged;
+  var STATUSES = ["pass", "fail", "error", "unsupported"];
+  var WORST = ["error", "fail", "pass", "unsupported"];
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    (children || []).forEach(function (c) {
+      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return e;
+  }
+
+  // Columns: one per runtime and form; one per runtime that is not available.
+  var columns = [];
+  m.runtimes.forEach(function (r) {
+    if (r.available) {
+      r.forms.forEach(function (f) {
+        columns.push({ key: r.id + "/" + f, runtime: r, form: f });
+      });
+    } else {
+      columns.push({ key: r.id + "/-", runtime: r, form: null });
+    }
+  });
+
+  // Rows: one per service/group, in the order matrix.md uses; cells by column.
+  var rowsByKey = {};
+  m.cells.forEach(function (c, i) {
+    var key = c.service + "/" + c.group;
+    var row = rowsByKey[key] || (rowsByKey[key] = { key: key, service: c.service, cells: {} });
+    var col = c.runtime + "/" + c.form;
+    (row.cells[col] || (row.cells[col] = [])).push(i);
+  });
+  var rows = Object.keys(rowsByKey).sort().map(function (k) { return rowsByKey[k]; });
+
+  function tally(row, column) {
+    var t = { pass: 0, fail: 0, error: 0, unsupported: 0, total: 0, known: 0, unexpected: 0 };
+    (row.cells[column.key] || []).forEach(function (i) {
+      t[m.cells[i].status] += 1;
+      t.total += 1;
+      var j = judged[i];
+      if (j) { t[j[0]] += 1; }
+    });
+    return t;
+  }
+
+  function describe(t, column) {
+    if (!column.form) { return { status: "missing", text: "not available" }; }
+    if (t.total === 0) { return { status: "empty", text: "\u2013" }; }
+    var status = WORST.filter(function (s) { return t[s] > 0; })[0];
+    if (t.unsupported === t.total) { return { status: status, text: "unsupported" }; }
+    var rest = ["fail", "error", "unsupported"].filter(function (s) { return t[s] > 0; })
+      .map(function (s) { return t[s] + " " + s; });
+    var text = t.pass + "/" + t.total + (rest.length ? " (" + rest.join(", ") + ")" : "");
+    return { status: status, text: text };
+  }
+
+  var select = {
+    service: document.getElementById("filter-service"),
+    runtime: document.getElementById("filter-runtime"),
+    status: document.getElementById("filter-status")
+  };
+  rows.map(function (r) { return r.service; })
+    .filter(function (s, i, all) { return all.indexOf(s) === i; })
+    .forEach(function (s) { select.service.appendChild(el("option", { value: s }, [s])); });
+  m.runtimes.forEach(function (r) {
+    select.runtime.appendChild(el("option", { value: r.id }, [r.id]));
+  });
+  STATUSES.forEach(function (s) { select.status.appendChild(el("option", { value: s }, [s])); });
+
+  var open = null; // "row@column" of the entry shown in #detail
+
+  function state() {
+    var params = new URLSearchParams();
+    ["service", "runtime", "status"].forEach(function (k) {
+      if (select[k].value) { params.set(k, select[k].value); }
+    });
+    if (open) { params.set("cell", open); }
+    return params.toString();
+  }
+
+  function remember() {
+    try { history.replaceState(null, "", "#" + state()); } catch (e) { /* file:// may refuse */ }
+  }
+
+  function render() {
+    var service = select.service.value, runtime = select.runtime.value, status = select.status.value;
+    var cols = columns.filter(function (c) { return !runtime || c.runtime.id === runtime; });
+    var thead = document.querySelector("#summary thead");
+    var tbody = document.querySelector("#summary tbody");
+    thead.textContent = "";
+    tbody.textContent = "";
+    thead.appendChild(el("tr", {}, [el("th", { scope: "col" }, ["service/group"])].concat(
+      cols.map(function (c) {
+        return el("th", { scope: "col", "data-col": c.key, title: c.runtime.id + " " + c.runtime.version },
+          [el("span", { "class": "rt" }, [c.runtime.id]), " ",
+           el("span", { "class": "form" }, [c.form || "not available"])]);
+      }))));
+    var shown = 0;
+    rows.forEach(function (row) {
+      if (service && row.service !== service) { return; }
+      var tallies = cols.map(function (c) { return tally(row, c); });
+      if (status && !tallies.some(function (t) { return t[status] > 0; })) { return; }
+      var tr = el("tr", { "data-row": row.key }, [el("th", { scope: "row" }, [row.key])]);
+      cols.forEach(function (c, n) {
+        var t = tallies[n], d = describe(t, c);
+        var classes = ["status-" + d.status];
+        if (t.unexpected) { classes.push("unexpected"); }
+        else if (t.known) { classes.push("known"); }
+        if (status && !(t[status] > 0)) { classes.push("dim"); }
+        var id = row.key + "@" + c.key;
+        if (id === open) { classes.push("open"); }
+        var td = el("td", { "data-col": c.key, "data-status": d.status, "class": classes.join(" "),
+                            tabindex: "0", title: row.key + " on " + c.key }, [d.text]);
+        td.addEventListener("click", function () { show(id); });
+        td.addEventListener("keydown", function (e) { if (e.key === "Enter") { show(id); } });
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+      shown += 1;
+    });
+    if (!shown) {
+      tbody.appendChild(el("tr", { "class": "none" },
+        [el("td", { colspan: String(cols.length + 1) }, ["no entry matches the filters"])]));
+    }
+    detail();
+    remember();
+  }
+
+  function show(id) {
+    open = open === id ? null : id;
+    render();
+    if (open) { document.getElementById("detail").scrollIntoView({ block: "nearest" }); }
+  }
+
+  function detail() {
+    var section = document.getElementById("detail");
+    section.textContent = "";
+    var at = open ? open.lastIndexOf("@") : -1;
+    var row = at < 0 ? null : rowsByKey[open.slice(0, at)];
+    var column = at < 0 ? null : columns.filter(function (c) { return c.key === open.slice(at + 1); })[0];
+    if (!row || !column) { section.hidden = true; return; }
+    section.hidden = false;
+    var r = column.runtime;
+    section.appendChild(el("h2", {}, [row.key + " on " + r.id + (column.form ? "/" + column.form : "") +
+      " (" + r.id + " " + r.version + ")"]));
+    var close = el("button", { type: "button", id: "detail-close" }, ["close"]);
+    close.addEventListener("click", function () { show(open); });
+    section.appendChild(close);
+    if (r.settings) { section.appendChild(el("p", { "class": "settings" }, ["settings: " + r.settings])); }
+    if (!column.form) {
+      section.appendChild(el("p", { "class": "reason" }, ["not available: " + r.reason]));
+      return;
+    }
+    var status = select.status.value;
+    var body = el("tbody");
+    (row.cells[column.key] || []).forEach(function (i) {
+      var c = m.cells[i], j = judged[i];
+      if (status && c.status !== status) { return; }
+      var verdict = j ? (j[0] === "known" ? "known difference: " + j[1] : "unexpected") : "";
+      body.appendChild(el("tr", { "class": "status-" + c.status, "data-case": c.case }, [
+        el("td", { "class": "case" }, [c.case]),
+        el("td", { "class": "status" }, [c.status]),
+        el("td", { "class": "detail" }, [el("pre", {}, [c.detail])]),
+        el("td", { "class": "verdict" }, [verdict])
+      ]));
+    });
+    section.appendChild(el("table", { "class": "cases" }, [
+      el("thead", {}, [el("tr", {}, ["case", "status", "diff, error or reason", "verdict"]
+        .map(function (h) { return el("th", {}, [h]); }))]),
+      body
+    ]));
+  }
+
+  var params = new URLSearchParams(location.hash.slice(1));
+  ["service", "runtime", "status"].forEach(function (k) {
+    var v = params.get(k);
+    if (v && Array.prototype.some.call(select[k].options, function (o) { return o.value === v; })) {
+      select[k].value = v;
+    }
+    select[k].addEventListener("change", render);
+  });
+  open = params.get("cell");
+  render();
+})();"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matrix::{Cell, RuntimeInfo};
+    use crate::target::{Form, Kind};
+
+    #[test]
+    fn the_page_is_self_contained_and_its_data_cannot_break_out() {
+        let matrix = Matrix {
+            schema: 1,
+            generated: "2026-11-22T02:38:55Z".into(),
+            commit: "abc1234".into(),
+            runtimes: vec![RuntimeInfo {
+                id: "rt".into(),
+                version: "1.0 <b>".into(),
+                kind: Kind::Embedded,
+                available: true,
+                reason: String::new(),
+                forms: vec![Form::Command],
+                settings: String::new(),
+            }],
+            cells: vec![Cell {
+                service: "token".into(),
+                group: "g".into(),
+                case: "c".into(),
+                runtime: "rt".into(),
+                form: Form::Command,
+                status: Status::Fail,
+                detail: "</script><script>alert(1)</script> {{DATA}} & <!--".into(),
+                millis: 1.0,
+            }],
+        };
+        let page = html(&matrix, &Expectations::default());
+        assert_eq!(
+            page.matches("</script>").count(),
+            2,
+            "only the page's own scripts end"
+        );
+        assert!(!page.contains("<!--"));
+        for placeholder in ["{{TITLE}}", "{{STYLE}}", "{{HEADER}}", "{{SCRIPT}}"] {
+            assert!(!page.contains(placeholder), "{placeholder} is filled");
+        }
+        for remote in ["http://", "https://", "src=", "@import"] {
+            assert!(!page.contains(remote), "the page loads nothing: {remote}");
+        }
+        assert!(page.contains(r#"<td class="version">1.0 &lt;b&gt;</td>"#));
+        assert!(page.contains(r#"<code id="commit">abc1234</code>"#));
+        // The blob is the matrix, and says the failing cell is unexpected.
+        let start = page.find(r#"id="matrix-data">"#).unwrap() + r#"id="matrix-data">"#.len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+        assert_eq!(
+            data["matrix"]["cells"][0]["detail"],
+            matrix.cells[0].detail.as_str()
+        );
+        assert_eq!(data["judged"]["0"][0], "unexpected");
+    }
+}
