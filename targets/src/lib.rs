@@ -6,12 +6,20 @@ use std::sync::Arc;
 
 use conformance::Target;
 
+pub use child::child_main;
+
 mod chicory;
+mod child;
 mod command;
 mod external;
 mod jco;
 mod native;
 mod node;
+#[cfg(test)]
+mod testing;
+mod wasm3;
+mod wasmedge;
+mod wasmer;
 mod wasmi;
 mod wasmtime;
 mod wazero;
@@ -30,7 +38,10 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
     vec![
         Arc::new(native::Native),
         Arc::new(wasmtime::Wasmtime::new(settings)),
+        Arc::new(wasmer::Wasmer::new()),
         Arc::new(wasmi::Wasmi::new()),
+        Arc::new(wasm3::Wasm3),
+        Arc::new(wasmedge::WasmEdge),
         Arc::new(node::target()),
         Arc::new(jco::target(settings)),
         Arc::new(wazero::target(settings)),

@@ -16,22 +16,29 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  setup                 Install what the harness needs: the wasm targets, and the driver
-                        programs of external runtimes whose toolchain is present (wazero
-                        needs Go, chicory Java 17 and Maven, jco Node.js and npm).
-                        Idempotent.
+  setup                 Install what the harness needs: libclang to build it (wasm3's
+                        bindings; Debian's libclang-dev through apt-get), the wasm targets,
+                        and the driver programs of external runtimes whose toolchain is
+                        present (wazero needs Go, chicory Java 17 and Maven, jco Node.js
+                        and npm); and Chromium for the test of matrix.html (Debian's
+                        chromium through apt-get). Idempotent.
   build                 Build every service in every wasm form and write
                         <target>/conformance/artifacts.json.
   test-all-runtimes [harness options]
                         setup + build, then run every vector on every runtime and write
-                        <target>/conformance/matrix.{json,md}. Options go to the harness:
-                        --runtime, --service, --form, --case, --timeout, --update (rewrite
-                        COMPATIBILITY.md), --list. `cargo xtask test-all-runtimes --help`
-                        explains them all.
+                        <target>/conformance/{matrix.json,matrix.md,matrix.html,junit.xml}.
+                        Options go to the harness: --runtime, --service, --form, --case,
+                        --timeout, --diff [<matrix.json>] (what changed since a baseline,
+                        by default conformance/matrix.json at git HEAD; fails on a
+                        regression), --update (rewrite COMPATIBILITY.md and that baseline),
+                        --list. `cargo xtask test-all-runtimes --help` explains them all.
+                        `--features wasmedge` (not passed on) builds the harness with the
+                        WasmEdge target, which needs libwasmedge installed.
   fixtures [--check]    Regenerate the deterministic fixtures (keys, tokens, vectors) into
                         conformance/; --check only verifies the checked-in ones are identical.
   ci                    What CI runs: fmt check, clippy (warnings denied, host and wasm
-                        targets), fixtures --check, unit tests, then test-all-runtimes.
+                        targets), fixtures --check, test-all-runtimes --diff, then the
+                        unit tests.
 
 <target> is cargo's target directory (CARGO_TARGET_DIR if set, else ./target).
 ";
@@ -126,8 +133,132 @@ fn shown(cmd: &Command) -> String {
 }
 
 fn setup() -> anyhow::Result<()> {
+    libclang()?;
+    chromium();
     wasm_targets()?;
     drivers()
+}
+
+/// Whether `tool` is on PATH.
+fn on_path(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// What [`apt_install`] could do about a Debian package.
+enum Apt {
+    /// It is installed (now, or already was).
+    Installed,
+    /// No `dpkg-query`: not a Debian-based system.
+    NotDebian,
+    /// It is missing and apt-get is not available.
+    NoAptGet,
+    /// It is missing and installing it needs root (no sudo).
+    NoRoot,
+}
+
+/// Installs a Debian package through apt-get when `dpkg-query` says it is missing (as root,
+/// or through sudo). `needed` says what for, in the progress line and in an error. Callers
+/// say what to do in the cases it cannot handle.
+fn apt_install(package: &str, needed: &str) -> anyhow::Result<Apt> {
+    let status = Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output();
+    let Ok(status) = status else {
+        return Ok(Apt::NotDebian);
+    };
+    if String::from_utf8_lossy(&status.stdout).contains("install ok installed") {
+        return Ok(Apt::Installed);
+    }
+    if !on_path("apt-get") {
+        return Ok(Apt::NoAptGet);
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let apt = || {
+        if root {
+            let mut apt = Command::new("apt-get");
+            apt.env("DEBIAN_FRONTEND", "noninteractive");
+            apt
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+            sudo
+        }
+    };
+    if !root && !on_path("sudo") {
+        return Ok(Apt::NoRoot);
+    }
+    eprintln!("setup: installing {package} ({needed})");
+    let mut update = apt();
+    update.arg("update");
+    let mut install = apt();
+    install.args(["install", "-y", "--no-install-recommends", package]);
+    run_cmd(update)
+        .and_then(|()| run_cmd(install))
+        .with_context(|| format!("installing {package}; {needed}"))?;
+    Ok(Apt::Installed)
+}
+
+/// The harness embeds wasm3, whose bindings bindgen generates at build time from libclang.
+/// On Debian and Ubuntu, installs `libclang-dev` when it is missing (as root, or through
+/// sudo); elsewhere, says what the build needs.
+fn libclang() -> anyhow::Result<()> {
+    const PACKAGE: &str = "libclang-dev";
+    const NEEDED: &str = "the harness will not build without libclang: its wasm3 target \
+        generates bindings with bindgen";
+    // Elsewhere bindgen finds the platform's libclang (e.g. Xcode's), or LIBCLANG_PATH says
+    // where it is.
+    if !cfg!(target_os = "linux") || std::env::var_os("LIBCLANG_PATH").is_some() {
+        return Ok(());
+    }
+    match apt_install(PACKAGE, NEEDED)? {
+        Apt::Installed => {}
+        Apt::NotDebian => eprintln!(
+            "setup: not a Debian-based system, cannot check for libclang; {NEEDED} \
+             (install your distribution's libclang development package, e.g. clang-devel, \
+             or set LIBCLANG_PATH to the directory of libclang.so)"
+        ),
+        Apt::NoAptGet => eprintln!(
+            "setup: {PACKAGE} is missing and apt-get is not available; {NEEDED} (install \
+             libclang, or set LIBCLANG_PATH to the directory of libclang.so)"
+        ),
+        Apt::NoRoot => eprintln!(
+            "setup: {PACKAGE} is missing and installing it needs root (no sudo); {NEEDED} \
+             (run `apt-get install -y {PACKAGE}` as root)"
+        ),
+    }
+    Ok(())
+}
+
+/// Chromium, in which `conformance/tests/html_in_browser.rs` renders matrix.html: on Debian
+/// (and Ubuntu), the `chromium` package when no Chromium is on PATH. The harness does not
+/// need it, so what goes wrong here is only reported; that test then fails saying what is
+/// missing.
+fn chromium() {
+    const PACKAGE: &str = "chromium";
+    const NEEDED: &str = "the test of matrix.html renders it in headless Chromium";
+    const ELSE: &str = "install Chromium or Chrome and set CONFORMANCE_CHROMIUM to its \
+        binary, or set CONFORMANCE_NO_BROWSER=1 to skip that test";
+    if std::env::var_os("CONFORMANCE_CHROMIUM").is_some()
+        || std::env::var_os("CONFORMANCE_NO_BROWSER").is_some_and(|v| v == "1")
+        || on_path("chromium")
+        || on_path("chromium-browser")
+    {
+        return;
+    }
+    let why = match apt_install(PACKAGE, NEEDED) {
+        Ok(Apt::Installed) => return,
+        Ok(Apt::NotDebian) => "this is not a Debian-based system".to_owned(),
+        Ok(Apt::NoAptGet) => "apt-get is not available".to_owned(),
+        Ok(Apt::NoRoot) => "installing it needs root (no sudo)".to_owned(),
+        Err(e) => format!("{e:#}"),
+    };
+    eprintln!("setup: warning: Chromium is missing and {why}; {NEEDED} ({ELSE})");
 }
 
 /// Builds the driver programs of the external runtimes into <target>/conformance/drivers.
@@ -317,9 +448,12 @@ fn build() -> anyhow::Result<PathBuf> {
 /// dependencies (proc-macros) per selection, and with only `-p targets` selected the guests'
 /// wit-bindgen no longer turns on `indexmap/default`, so wasmtime's macros — and wasmtime —
 /// would be compiled a second time (about ten minutes on a cold two-core machine).
-fn harness() -> anyhow::Result<Command> {
+fn harness(features: &[String]) -> anyhow::Result<Command> {
     let mut build = cargo();
     build.args(["build", "--quiet", "--workspace", "--bin", "harness"]);
+    for feature in features {
+        build.arg("--features").arg(format!("targets/{feature}"));
+    }
     run_cmd(build)?;
     let binary = target_dir()?
         .join("debug")
@@ -327,9 +461,20 @@ fn harness() -> anyhow::Result<Command> {
     Ok(Command::new(binary))
 }
 
-fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
+fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
+    // `--features <f>` is the harness build's (e.g. `wasmedge`); the rest is the harness's.
+    let mut features = Vec::new();
+    let mut harness_args = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.strip_prefix("--features") {
+            Some("") => features.push(args.next().context("--features needs a value")?.clone()),
+            Some(value) if value.starts_with('=') => features.push(value[1..].to_owned()),
+            _ => harness_args.push(arg.clone()),
+        }
+    }
     if harness_args.iter().any(|a| a == "--help" || a == "-h") {
-        let mut cmd = harness()?;
+        let mut cmd = harness(&features)?;
         cmd.arg("--help");
         return run_cmd(cmd);
     }
@@ -338,7 +483,7 @@ fn test_all_runtimes(harness_args: &[String]) -> anyhow::Result<()> {
     let out = artifacts
         .parent()
         .context("artifacts.json has a directory")?;
-    let mut cmd = harness()?;
+    let mut cmd = harness(&features)?;
     cmd.arg("--artifacts")
         .arg(&artifacts)
         .arg("--out")
@@ -400,18 +545,41 @@ fn ci() -> anyhow::Result<()> {
         "warnings",
     ]);
     run_cmd(clippy)?;
+    // The WasmEdge target only builds with libwasmedge, which CI does not have; with
+    // DOCS_RS set, wasmedge-sys uses its bundled bindings and links nothing, so this
+    // type-checks that code instead of letting it rot.
+    let mut clippy = cargo();
+    clippy
+        .args([
+            "clippy",
+            "-p",
+            "targets",
+            "--features",
+            "wasmedge",
+            "--all-targets",
+        ])
+        .args(["--", "-D", "warnings"])
+        .env("DOCS_RS", "1");
+    run_cmd(clippy)?;
     for triple in ["wasm32-wasip1", "wasm32-wasip2"] {
         let mut clippy = cargo();
         clippy.args(["clippy", "--target", triple]);
         for (_, _, package, _) in GUESTS.iter().filter(|g| g.3 == triple) {
             clippy.args(["--package", package]);
         }
+        if triple == "wasm32-wasip1" {
+            // The WASI probes, checked for the target they are written for.
+            clippy.args(["--package", "wasi-probes"]);
+        }
         clippy.args(["--", "-D", "warnings"]);
         run_cmd(clippy)?;
     }
 
     check_fixtures(&project_root())?;
-    test_all_runtimes(&[])?;
+    // `--diff`: a change of results must come with its regenerated baseline (`--update`).
+    // Only statuses are compared, and runtimes this machine lacks are left out, so the
+    // check does not depend on timing or on what is installed.
+    test_all_runtimes(&["--diff".to_owned()])?;
 
     // Unit and integration tests last, so the run ends with cargo's test summary.
     // (`--all-targets` leaves out doc-tests: this workspace has none.)

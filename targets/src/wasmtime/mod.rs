@@ -351,7 +351,7 @@ impl Target for Wasmtime {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use conformance::{Form, Job, Target};
+    use conformance::Target;
 
     use super::Wasmtime;
 
@@ -378,24 +378,12 @@ mod tests {
         wasm: &[u8],
         timeout: Duration,
     ) -> anyhow::Result<serde_json::Value> {
-        let dir = std::env::temp_dir().join(format!(
-            "wasmtime-target-test-{}-{name}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{name}.wasm"));
-        std::fs::write(&path, wasm).unwrap();
+        let job = crate::testing::command_job(name, wasm, timeout);
+        let dir = crate::testing::scratch(name);
         let wasmtime = Wasmtime::new(&crate::Settings {
             cache_dir: dir.join("cache"),
             drivers_dir: dir.join("drivers"),
         });
-        let job = Job {
-            service: "probe".into(),
-            form: Form::Command,
-            artifact: Some(path),
-            request: serde_json::json!({}),
-            timeout,
-        };
         wasmtime.run(&job)
     }
 

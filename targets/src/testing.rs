@@ -1,0 +1,26 @@
+//! Test support shared by the targets' own tests: tiny hand-written guests.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use conformance::{Form, Job};
+
+/// A scratch directory for one test's files.
+pub(crate) fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("targets-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A command job for `wasm` (binary or WAT text, as the runtime accepts), written to disk.
+pub(crate) fn command_job(name: &str, wasm: &[u8], timeout: Duration) -> Job {
+    let path = scratch(name).join(format!("{name}.wasm"));
+    std::fs::write(&path, wasm).unwrap();
+    Job {
+        service: "probe".into(),
+        form: Form::Command,
+        artifact: Some(path),
+        request: serde_json::json!({}),
+        timeout,
+    }
+}
