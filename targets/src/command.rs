@@ -2,6 +2,7 @@
 //! response: a served request exits 0 and writes exactly one JSON value on stdout.
 
 use anyhow::{Context, bail};
+use conformance::Form;
 use serde_json::Value;
 
 /// What a command run produced, as drivers and embedded runtimes report it.
@@ -43,6 +44,16 @@ impl CommandRun {
                 self.stdout
             )
         })
+    }
+}
+
+/// `Target::supports` of a runtime that runs core modules only: commands, no components.
+pub(crate) fn command_only(runtime: &str, form: Form) -> Result<(), String> {
+    match form {
+        Form::Command => Ok(()),
+        _ => Err(format!(
+            "{runtime} has no component model: it runs core modules only"
+        )),
     }
 }
 

@@ -268,10 +268,7 @@ impl Target for Wasm3 {
     }
 
     fn supports(&self, _: &str, form: Form) -> Result<(), String> {
-        match form {
-            Form::Command => Ok(()),
-            _ => Err("wasm3 has no component model: it runs core modules only".into()),
-        }
+        crate::command::command_only(self.id(), form)
     }
 
     fn run(&self, job: &Job) -> anyhow::Result<Value> {

@@ -249,11 +249,8 @@ impl Target for Wasmer {
         &[Form::Component, Form::Command]
     }
 
-    fn supports(&self, _service: &str, form: Form) -> Result<(), String> {
-        match form {
-            Form::Command => Ok(()),
-            _ => Err("wasmer has no component model: it runs core modules only".into()),
-        }
+    fn supports(&self, _: &str, form: Form) -> Result<(), String> {
+        crate::command::command_only(self.id(), form)
     }
 
     fn run(&self, job: &Job) -> anyhow::Result<Value> {

@@ -132,10 +132,7 @@ impl Target for Wasmi {
     }
 
     fn supports(&self, _: &str, form: Form) -> Result<(), String> {
-        match form {
-            Form::Command => Ok(()),
-            _ => Err("wasmi has no component model: it runs core modules only".into()),
-        }
+        crate::command::command_only(self.id(), form)
     }
 
     fn run(&self, job: &Job) -> anyhow::Result<Value> {

@@ -872,6 +872,19 @@ impl Dir {
         self.open_with(path, follow, oflags, fdflags, FILE_RIGHTS)
     }
 
+    /// Creates (or truncates) `path` for reading and writing: the file a probe works on.
+    /// Failing to is itself the observation: a preopen must allow creating files.
+    pub fn create_scratch(&self, path: &str) -> Result<Fd, Report> {
+        self.open(path, wasi::OFLAGS_CREAT | wasi::OFLAGS_TRUNC, 0)
+            .map_err(|e| {
+                Report::new(
+                    Verdict::Violates,
+                    json!({"open": errno(e)}),
+                    "creating a file in the preopen failed",
+                )
+            })
+    }
+
     /// Opens a file for reading only.
     pub fn open_read(&self, path: &str) -> Result<Fd, Errno> {
         let rights = FILE_RIGHTS & !wasi::RIGHTS_FD_WRITE;

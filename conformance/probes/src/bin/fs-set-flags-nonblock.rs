@@ -1,7 +1,7 @@
 //! `fd_fdstat_set_flags(nonblock)` on a file and on stdin: accepted or not, and reported
 //! back by `fd_fdstat_get` (stdin's flags are restored after).
 
-use wasi_probes::{Report, Value, Verdict, close, json, outcome, sandbox, set_fd_flags};
+use wasi_probes::{Report, Value, close, json, outcome, sandbox, set_fd_flags};
 
 fn main() {
     wasi_probes::run(env!("CARGO_BIN_NAME"), probe);
@@ -17,16 +17,7 @@ fn try_nonblock(fd: wasi::Fd) -> Value {
 
 fn probe() -> Result<Report, Report> {
     let dir = sandbox()?;
-    let fd = dir
-        .open("f.txt", wasi::OFLAGS_CREAT | wasi::OFLAGS_TRUNC, 0)
-        .map_err(|e| {
-            let observed = json!({"open": wasi_probes::errno(e)});
-            Report::new(
-                Verdict::Violates,
-                observed,
-                "creating a file in the preopen failed",
-            )
-        })?;
+    let fd = dir.create_scratch("f.txt")?;
     let file = try_nonblock(fd);
     let _ = close(fd);
     Ok(Report::info(
