@@ -119,6 +119,8 @@ mod tests {
             status,
             detail: "d".into(),
             millis: 0.0,
+            observed: None,
+            verdict: None,
         }
     }
 

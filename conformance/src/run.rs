@@ -13,8 +13,10 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::matrix::{Cell, Matrix, RuntimeInfo, SCHEMA, Status};
+use crate::command::{CommandJob, CommandRun, Preopen};
+use crate::matrix::{Cell, Matrix, ProbeInfo, RuntimeInfo, SCHEMA, Status};
 use crate::outcome;
+use crate::shard::{self, Costs, Shard};
 use crate::target::{Availability, Form, Job, Target};
 use crate::vectors::Group;
 
@@ -22,6 +24,39 @@ use crate::vectors::Group;
 /// `target/conformance/artifacts.json`: `{"token": {"component": "/abs/path.wasm", ...}}`.
 #[derive(Clone, Debug, Default)]
 pub struct Artifacts(pub BTreeMap<String, BTreeMap<Form, PathBuf>>);
+
+impl Plan {
+    /// The forms `target` has columns for in this plan.
+    fn forms_of(&self, target: &dyn Target) -> Vec<Form> {
+        target
+            .forms()
+            .iter()
+            .copied()
+            .filter(|f| self.forms.is_empty() || self.forms.contains(f))
+            .collect()
+    }
+}
+
+/// Every block of the plan (see [`shard`]) and its number of cells, whether or not its
+/// runtime is available here: every shard must compute the same split.
+fn blocks(plan: &Plan) -> Vec<(String, usize)> {
+    let mut blocks: BTreeMap<String, usize> = BTreeMap::new();
+    for target in &plan.targets {
+        for form in plan.forms_of(target.as_ref()) {
+            for group in &plan.groups {
+                let name = shard::block(target.id(), form.name(), &group.service, &group.group);
+                *blocks.entry(name).or_default() += group.cases.len();
+            }
+            if form == Form::Command {
+                for case in &plan.commands {
+                    let name = shard::block(target.id(), form.name(), &case.service, &case.group);
+                    *blocks.entry(name).or_default() += 1;
+                }
+            }
+        }
+    }
+    blocks.into_iter().collect()
+}
 
 impl Artifacts {
     pub fn load(path: &Path) -> anyhow::Result<Artifacts> {
@@ -43,26 +78,71 @@ impl Artifacts {
 
 pub struct Plan {
     pub groups: Vec<Group>,
+    /// WASI commands judged by their own rules (probes, bring-your-own modules), run on
+    /// every target with the command form.
+    pub commands: Vec<CommandCase>,
+    /// The probes among `commands`, described for the matrix.
+    pub probes: Vec<ProbeInfo>,
     pub targets: Vec<Arc<dyn Target>>,
     /// Forms to run; empty means all.
     pub forms: Vec<Form>,
     pub artifacts: Artifacts,
     pub timeout: Duration,
+    /// Run only this shard's blocks, split by these measured costs.
+    pub shard: Option<(Shard, Costs)>,
+}
+
+/// A WASI command case: a module, what the host grants it, and how its run is judged.
+pub struct CommandCase {
+    pub service: String,
+    pub group: String,
+    pub case: String,
+    pub wasm: PathBuf,
+    /// argv, argv\[0\] first.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub stdin: Option<String>,
+    /// Directories preopened for each run, each a fresh copy (or a fresh empty directory).
+    pub dirs: Vec<DirGrant>,
+    pub judge: Box<dyn Fn(&CommandRun) -> Judged + Send + Sync>,
+}
+
+/// A directory a command case is granted: a fresh copy of `copy_of` (or a fresh empty
+/// directory) per run, preopened at `guest`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirGrant {
+    pub copy_of: Option<PathBuf>,
+    pub guest: String,
+}
+
+/// How a command case's run is judged: the cell's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    pub status: Status,
+    pub detail: String,
+    pub observed: Option<Value>,
+    pub verdict: Option<String>,
 }
 
 /// Runs the plan, reporting progress on stderr.
 pub fn run(plan: &Plan) -> Matrix {
     let mut runtimes = Vec::new();
     let mut cells = Vec::new();
-    let cases: usize = plan.groups.iter().map(|g| g.cases.len()).sum();
+    let mine = plan.shard.as_ref().map(|(shard, costs)| {
+        (
+            shard.index,
+            shard::assign(&blocks(plan), costs, shard.count),
+        )
+    });
+    let ours = |runtime: &str, form: Form, service: &str, group: &str| match &mine {
+        None => true,
+        Some((index, split)) => {
+            split.get(&shard::block(runtime, form.name(), service, group)) == Some(index)
+        }
+    };
     for target in &plan.targets {
         let availability = target.detect();
-        let forms: Vec<Form> = target
-            .forms()
-            .iter()
-            .copied()
-            .filter(|f| plan.forms.is_empty() || plan.forms.contains(f))
-            .collect();
+        let forms = plan.forms_of(target.as_ref());
         let (available, reason) = match availability {
             Availability::Available => (true, String::new()),
             Availability::Missing { reason, install } => {
@@ -82,16 +162,42 @@ pub fn run(plan: &Plan) -> Matrix {
             eprintln!("{:<24} not available: {reason}", target.id());
             continue;
         }
+        let id = target.id();
         for form in forms {
-            let mut progress = Progress::new(format!("{}/{}", target.id(), form), cases);
-            for group in &plan.groups {
-                for case in &group.cases {
-                    let cell = run_cell(plan, target, group, case, form);
+            let groups: Vec<&Group> = plan
+                .groups
+                .iter()
+                .filter(|g| ours(id, form, &g.service, &g.group))
+                .collect();
+            let cases: usize = groups.iter().map(|g| g.cases.len()).sum();
+            if cases > 0 {
+                let mut progress = Progress::new(format!("{id}/{form}"), cases);
+                for group in groups {
+                    for case in &group.cases {
+                        let cell = run_cell(plan, target, group, case, form);
+                        progress.tick(cell.status);
+                        cells.push(cell);
+                    }
+                }
+                progress.finish();
+            }
+            let commands: Vec<&CommandCase> = plan
+                .commands
+                .iter()
+                .filter(|c| form == Form::Command && ours(id, form, &c.service, &c.group))
+                .collect();
+            if !commands.is_empty() {
+                let services: std::collections::BTreeSet<&str> =
+                    commands.iter().map(|c| c.service.as_str()).collect();
+                let label = services.into_iter().collect::<Vec<_>>().join("+");
+                let mut progress = Progress::new(format!("{id}/{label}"), commands.len());
+                for case in commands {
+                    let cell = run_command_cell(plan, target, case);
                     progress.tick(cell.status);
                     cells.push(cell);
                 }
+                progress.finish();
             }
-            progress.finish();
         }
     }
     Matrix {
@@ -100,6 +206,7 @@ pub fn run(plan: &Plan) -> Matrix {
         commit: String::new(),
         runtimes,
         cells,
+        probes: plan.probes.clone(),
     }
 }
 
@@ -119,6 +226,8 @@ fn run_cell(
         status: Status::Pass,
         detail: String::new(),
         millis: 0.0,
+        observed: None,
+        verdict: None,
     };
     if let Err(reason) = target.supports(&group.service, form) {
         cell.status = Status::Unsupported;
@@ -142,7 +251,16 @@ fn run_cell(
         timeout: plan.timeout,
     };
     let start = Instant::now();
-    let result = run_with_deadline(target.clone(), job, plan.timeout + Duration::from_secs(2));
+    let target = target.clone();
+    let result = run_with_deadline(target.id(), plan.timeout + GRACE, move || {
+        match (&job.form, &job.artifact) {
+            // The service command form is a WASI command like any other.
+            (Form::Command, Some(wasm)) => target
+                .run_command(&CommandJob::for_service(&job, wasm.clone()))?
+                .into_response(),
+            _ => target.run(&job),
+        }
+    });
     cell.millis = start.elapsed().as_secs_f64() * 1e3;
     match result {
         Ok(response) => {
@@ -159,18 +277,153 @@ fn run_cell(
     cell
 }
 
+/// One command case on one target: fresh directories, the run, the case's judgement.
+fn run_command_cell(plan: &Plan, target: &Arc<dyn Target>, case: &CommandCase) -> Cell {
+    let mut cell = Cell {
+        service: case.service.clone(),
+        group: case.group.clone(),
+        case: case.case.clone(),
+        runtime: target.id().to_owned(),
+        form: Form::Command,
+        status: Status::Pass,
+        detail: String::new(),
+        millis: 0.0,
+        observed: None,
+        verdict: None,
+    };
+    if let Err(reason) = target.supports(&case.service, Form::Command) {
+        cell.status = Status::Unsupported;
+        cell.detail = reason;
+        return cell;
+    }
+    let scratch = match Scratch::new(target.id(), &case.dirs) {
+        Ok(scratch) => scratch,
+        Err(e) => {
+            cell.status = Status::Error;
+            cell.detail = format!("preparing the case's directories: {e:#}");
+            return cell;
+        }
+    };
+    let job = CommandJob {
+        wasm: case.wasm.clone(),
+        args: case.args.clone(),
+        env: case.env.clone(),
+        stdin: case.stdin.clone(),
+        dirs: scratch.preopens.clone(),
+        timeout: plan.timeout,
+    };
+    let start = Instant::now();
+    let runner = target.clone();
+    let result = run_with_deadline(target.id(), plan.timeout + GRACE, move || {
+        runner.run_command(&job)
+    });
+    cell.millis = start.elapsed().as_secs_f64() * 1e3;
+    match result {
+        Ok(run) => {
+            let judged = (case.judge)(&run);
+            cell.status = judged.status;
+            cell.detail = judged.detail;
+            cell.observed = judged.observed;
+            cell.verdict = judged.verdict;
+        }
+        Err(error) => {
+            cell.status = Status::Error;
+            cell.detail = error;
+        }
+    }
+    cell
+}
+
+/// A command cell's directories: fresh copies (or fresh empty directories) under one
+/// temporary directory, removed when dropped, whatever the guest left there.
+struct Scratch {
+    root: PathBuf,
+    preopens: Vec<Preopen>,
+}
+
+impl Scratch {
+    fn new(runtime: &str, dirs: &[DirGrant]) -> anyhow::Result<Scratch> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "harness-cell-{runtime}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut scratch = Scratch {
+            root,
+            preopens: Vec::new(),
+        };
+        if dirs.is_empty() {
+            return Ok(scratch);
+        }
+        let _ = std::fs::remove_dir_all(&scratch.root);
+        for (i, dir) in dirs.iter().enumerate() {
+            // Each preopen alone in a directory of its own: nothing beside it to reach.
+            let host = scratch.root.join(i.to_string()).join("dir");
+            std::fs::create_dir_all(&host)
+                .with_context(|| format!("creating {}", host.display()))?;
+            if let Some(source) = &dir.copy_of {
+                copy_tree(source, &host)?;
+            }
+            scratch.preopens.push(Preopen {
+                host,
+                guest: dir.guest.clone(),
+            });
+        }
+        Ok(scratch)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Copies the tree at `from` into the existing directory `to`; symlinks are copied as
+/// symlinks, never followed.
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::create_dir(&target)?;
+            copy_tree(&source, &target)?;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(&source)?, &target)?;
+            #[cfg(not(unix))]
+            anyhow::bail!("cannot copy the symlink {} here", source.display());
+        } else {
+            std::fs::copy(&source, &target)
+                .with_context(|| format!("copying {}", source.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Host stack for each cell's thread.
 const CELL_STACK: usize = 64 << 20;
+/// How long past a cell's timeout the runner waits for the target to answer.
+const GRACE: Duration = Duration::from_secs(2);
 
-fn run_with_deadline(target: Arc<dyn Target>, job: Job, wait: Duration) -> Result<Value, String> {
+/// Runs `work` on a thread of its own and waits at most `wait` for it: a hanging or
+/// panicking target costs the cell, never the run.
+fn run_with_deadline<T: Send + 'static>(
+    name: &str,
+    wait: Duration,
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, String> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
-        .name(format!("cell-{}", target.id()))
+        .name(format!("cell-{name}"))
         // Interpreters and WASI layers recurse deeply on the host stack; an overflow here
         // would abort the whole harness, so give cells far more than the 2 MiB default.
         .stack_size(CELL_STACK)
         .spawn(move || {
-            let _ = tx.send(target.run(&job).map_err(|e| format!("{e:#}")));
+            let _ = tx.send(work().map_err(|e| format!("{e:#}")));
         });
     if let Err(e) = spawned {
         return Err(format!("could not start the cell's thread: {e}"));
@@ -310,13 +563,37 @@ mod runner_tests {
             Availability::Available
         }
         fn forms(&self) -> &'static [Form] {
-            &[Form::Native]
+            &[Form::Native, Form::Command]
         }
         fn supports(&self, service: &str, _: Form) -> Result<(), String> {
             if service == "other" {
                 Err("not here".into())
             } else {
                 Ok(())
+            }
+        }
+        fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+            // Reports what it was granted: the preopens' contents, argv and stdin.
+            let mut seen = Vec::new();
+            for dir in &job.dirs {
+                let mut names: Vec<String> = std::fs::read_dir(&dir.host)?
+                    .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+                    .collect::<Result<_, _>>()?;
+                names.sort();
+                seen.push(format!("{}={}", dir.guest, names.join(",")));
+                std::fs::write(dir.host.join("written"), "x")?;
+            }
+            match job.args[1].as_str() {
+                "hang" => loop {
+                    std::thread::sleep(Duration::from_secs(60));
+                },
+                "die" => anyhow::bail!("the driver exited"),
+                _ => Ok(CommandRun {
+                    exit: Some(0),
+                    trap: None,
+                    stdout: format!("{} {}", seen.join(" "), job.stdin.as_deref().unwrap_or("-")),
+                    stderr: String::new(),
+                }),
             }
         }
         fn run(&self, job: &Job) -> anyhow::Result<Value> {
@@ -357,15 +634,19 @@ mod runner_tests {
                 group("svc", &["answer", "wrong", "hang", "panic", "trap"]),
                 group("other", &["answer"]),
             ],
+            commands: vec![],
+            probes: vec![],
             targets: vec![Arc::new(Fake)],
             forms: vec![],
             artifacts: Artifacts::default(),
             timeout: Duration::from_millis(100),
+            shard: None,
         };
         let matrix = run(&plan);
         let statuses: Vec<(&str, Status)> = matrix
             .cells
             .iter()
+            .filter(|c| c.form == Form::Native)
             .map(|c| (c.case.as_str(), c.status))
             .collect();
         assert_eq!(
@@ -384,5 +665,128 @@ mod runner_tests {
         assert!(detail("hang").starts_with("timeout"), "{}", detail("hang"));
         assert_eq!(detail("panic"), "the target panicked");
         assert_eq!(detail("trap"), "trap: unreachable");
+    }
+
+    fn command(case: &str, dirs: Vec<DirGrant>) -> CommandCase {
+        CommandCase {
+            service: "probe".into(),
+            group: "g".into(),
+            case: case.into(),
+            wasm: PathBuf::from("/nowhere.wasm"),
+            args: vec!["argv0".into(), case.into()],
+            env: vec![],
+            stdin: Some("in".into()),
+            dirs,
+            judge: Box::new(|run| Judged {
+                status: Status::Pass,
+                detail: String::new(),
+                observed: Some(json!(run.stdout)),
+                verdict: Some("info".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn command_cases_get_fresh_directories_and_their_own_judgement() {
+        let source = std::env::temp_dir().join(format!("runner-src-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&source);
+        std::fs::create_dir_all(source.join("sub")).unwrap();
+        std::fs::write(source.join("file"), "data").unwrap();
+        let dirs = vec![
+            DirGrant {
+                copy_of: Some(source.clone()),
+                guest: "data".into(),
+            },
+            DirGrant {
+                copy_of: None,
+                guest: "/sandbox".into(),
+            },
+        ];
+        let plan = Plan {
+            groups: vec![],
+            commands: vec![
+                command("ok", dirs.clone()),
+                command("again", dirs),
+                command("hang", vec![]),
+                command("die", vec![]),
+            ],
+            probes: vec![],
+            targets: vec![Arc::new(Fake)],
+            forms: vec![Form::Command],
+            artifacts: Artifacts::default(),
+            timeout: Duration::from_millis(100),
+            shard: None,
+        };
+        let matrix = run(&plan);
+        let cells: Vec<(&str, Status, Option<&Value>)> = matrix
+            .cells
+            .iter()
+            .map(|c| (c.case.as_str(), c.status, c.observed.as_ref()))
+            .collect();
+        // Each run sees a fresh copy: the file the first run wrote is not there for the second.
+        let seen = json!("data=file,sub /sandbox= in");
+        assert_eq!(
+            cells,
+            [
+                ("ok", Status::Pass, Some(&seen)),
+                ("again", Status::Pass, Some(&seen)),
+                ("hang", Status::Error, None),
+                ("die", Status::Error, None),
+            ]
+        );
+        assert!(
+            !source.join("written").exists(),
+            "the original is untouched"
+        );
+        let _ = std::fs::remove_dir_all(&source);
+    }
+
+    #[test]
+    fn merging_every_shard_gives_the_unsharded_matrix() {
+        let plan = |shard: Option<Shard>| Plan {
+            groups: ["a", "b", "c", "d", "e"]
+                .iter()
+                .map(|g| Group {
+                    group: (*g).into(),
+                    ..group("svc", &["answer", "wrong", "trap"])
+                })
+                .collect(),
+            commands: vec![command("ok", vec![]), command("again", vec![])],
+            probes: vec![],
+            targets: vec![Arc::new(Fake)],
+            forms: vec![],
+            artifacts: Artifacts::default(),
+            timeout: Duration::from_millis(100),
+            shard: shard.map(|s| (s, [("fake/native/svc/a".to_owned(), 900.0)].into())),
+        };
+        let rows = |matrix: &Matrix| {
+            let mut rows: Vec<String> = matrix
+                .cells
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} {} {:?}",
+                        c.label(),
+                        c.status.name(),
+                        c.detail,
+                        c.observed
+                    )
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        let whole = run(&plan(None));
+        let shards: Vec<Matrix> = (1..=3)
+            .map(|index| run(&plan(Some(Shard { index, count: 3 }))))
+            .collect();
+        assert!(
+            shards.iter().all(|m| !m.cells.is_empty()),
+            "every shard has work"
+        );
+        assert!(shards.iter().all(|m| m.cells.len() < whole.cells.len()));
+        let merged = crate::shard::merge(shards).unwrap();
+        assert_eq!(rows(&merged), rows(&whole));
+        assert_eq!(merged.runtimes.len(), whole.runtimes.len());
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! A target says what it is ([`Target::id`], [`Target::version`], [`Target::kind`]), whether
 //! it can run here ([`Target::detect`]), which forms it offers ([`Target::forms`]) and for
-//! which services ([`Target::supports`]), and runs one request ([`Target::run`]). It returns
-//! the response as JSON in the service's JSON form; the runner does all comparing.
+//! which services ([`Target::supports`]), and runs one request ([`Target::run`]) or one WASI
+//! command ([`Target::run_command`]). It returns what it observed (the response as JSON in
+//! the service's JSON form; a command's exit, trap and output); the runner does all
+//! comparing. The service command form is derived from `run_command` by the runner, so a
+//! target's `run` only handles the forms it has of its own (component, native, http).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -11,6 +14,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::command::{CommandJob, CommandRun};
 
 /// How a service is packaged for a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,7 +111,17 @@ pub trait Target: Send + Sync {
         let _ = (service, form);
         Ok(())
     }
-    /// Runs one request. `Ok` is the service's JSON response (even a rejected token);
-    /// `Err` is a failure of the runtime or guest (trap, crash, timeout, bad output).
-    fn run(&self, job: &Job) -> anyhow::Result<Value>;
+    /// Runs one request in a form other than `command`. `Ok` is the service's JSON response
+    /// (even a rejected token); `Err` is a failure of the runtime or guest (trap, crash,
+    /// timeout, bad output).
+    fn run(&self, job: &Job) -> anyhow::Result<Value> {
+        anyhow::bail!("{} does not run the {} form", self.id(), job.form)
+    }
+    /// Runs a WASI preview 1 command with what `job` grants. `Ok` is what the guest did
+    /// (exit code or trap, stdout, stderr); `Err` is a failure of the runtime or driver
+    /// itself (cannot compile the module, the driver died, deadline passed).
+    fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        let _ = job;
+        anyhow::bail!("{} does not run WASI commands", self.id())
+    }
 }

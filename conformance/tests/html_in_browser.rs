@@ -2,7 +2,9 @@
 //! headless Chromium (`chromium --headless --dump-dom`), and reads the table the page's
 //! script drew — rows, columns, entries and their status classes, filters and the detail of
 //! a clicked entry (opened through the URL fragment, as a link would) — from the DOM it
-//! dumps. A string match on the generated HTML would not show that the script works.
+//! dumps. A string match on the generated HTML would not show that the script works. The
+//! WASI behaviour section is read the same way, and its colours as the browser computed
+//! them (a test-only script copies each entry's computed background into `data-bg`).
 //!
 //! Needs Chromium: Debian's `chromium` package, which `cargo xtask setup` installs (or
 //! `CONFORMANCE_CHROMIUM=/path/to/chrome`). Without it these tests fail, saying so; set
@@ -14,9 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use conformance::expectations::{Expectation, Expectations};
-use conformance::matrix::{Cell, Matrix, RuntimeInfo, Status};
+use conformance::matrix::{Cell, Matrix, ProbeInfo, RuntimeInfo, Status};
 use conformance::report::html::html;
 use conformance::{Form, Kind};
+use serde_json::{Value, json};
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -283,6 +286,8 @@ fn sample() -> (Matrix, Expectations) {
             status,
             detail: detail.into(),
             millis: 1.0,
+            observed: None,
+            verdict: None,
         };
     let mut cells = Vec::new();
     for case in ["a", "b", "c"] {
@@ -373,6 +378,7 @@ fn sample() -> (Matrix, Expectations) {
             runtime("ghost", &[Form::Command], false),
         ],
         cells,
+        probes: Vec::new(),
     };
     let expectations = Expectations {
         expectations: vec![Expectation {
@@ -545,4 +551,408 @@ fn service_and_runtime_filters_and_a_missing_runtime_explained() {
         reason.text,
         "not available: ghost is not installed; to install: apt-get install ghost"
     );
+}
+
+// --- The WASI behaviour section. ---
+
+/// A matrix with a service row and probe cells on three runtimes: an observed clock
+/// resolution, a crash, a violation, and a deny-by-default probe that one runtime failed
+/// (a security finding).
+fn probe_sample() -> Matrix {
+    let probe = |id: &str,
+                 group: &str,
+                 runtime: &str,
+                 status,
+                 verdict: Option<&str>,
+                 observed: Option<Value>,
+                 detail: &str| Cell {
+        service: "probe".into(),
+        group: group.into(),
+        case: id.into(),
+        runtime: runtime.into(),
+        form: Form::Command,
+        status,
+        detail: detail.into(),
+        millis: 2.0,
+        observed,
+        verdict: verdict.map(str::to_owned),
+    };
+    let info = |id: &str, group: &str, description: &str| ProbeInfo {
+        id: id.into(),
+        group: group.into(),
+        description: description.into(),
+    };
+    let refused = json!({"preopens": [], "std_read": {"/etc/passwd": "ENOTCAPABLE"}});
+    let cells = vec![
+        Cell {
+            service: "token".into(),
+            group: "keys".into(),
+            case: "a".into(),
+            runtime: "wasmtime".into(),
+            form: Form::Command,
+            status: Status::Pass,
+            detail: String::new(),
+            millis: 1.0,
+            observed: None,
+            verdict: None,
+        },
+        probe(
+            "clock-realtime-res",
+            "clocks",
+            "wasmtime",
+            Status::Pass,
+            Some("info"),
+            Some(json!(1)),
+            "",
+        ),
+        probe(
+            "clock-realtime-res",
+            "clocks",
+            "wasmer",
+            Status::Pass,
+            Some("info"),
+            Some(json!(1000)),
+            "",
+        ),
+        probe(
+            "clock-realtime-res",
+            "clocks",
+            "node",
+            Status::Error,
+            None,
+            None,
+            "driver crashed: SIGSEGV",
+        ),
+        probe(
+            "fs-rename",
+            "filesystem",
+            "wasmtime",
+            Status::Pass,
+            Some("conforms"),
+            Some(json!("ok")),
+            "",
+        ),
+        probe(
+            "fs-rename",
+            "filesystem",
+            "wasmer",
+            Status::Fail,
+            Some("violates"),
+            Some(json!({"errno": "EINVAL"})),
+            "rename over a file must replace it",
+        ),
+        probe(
+            "deny-read-host-file",
+            "deny-by-default",
+            "wasmtime",
+            Status::Pass,
+            Some("conforms"),
+            Some(refused.clone()),
+            "",
+        ),
+        probe(
+            "deny-read-host-file",
+            "deny-by-default",
+            "wasmer",
+            Status::Fail,
+            Some("finding"),
+            Some(json!({"preopens": ["/"], "std_read": {"/etc/passwd": "ok <&>"}})),
+            "a guest reaches only what the host granted: no preopen, no host file",
+        ),
+        probe(
+            "deny-read-host-file",
+            "deny-by-default",
+            "node",
+            Status::Pass,
+            Some("conforms"),
+            Some(refused),
+            "",
+        ),
+    ];
+    Matrix {
+        schema: 1,
+        generated: "2026-11-22T02:38:55Z".into(),
+        commit: "abc1234".into(),
+        runtimes: vec![
+            runtime("wasmtime", &[Form::Command], true),
+            runtime("wasmer", &[Form::Command], true),
+            runtime("node", &[Form::Command], true),
+            runtime("ghost", &[Form::Command], false),
+        ],
+        cells,
+        probes: vec![
+            info(
+                "clock-realtime-res",
+                "clocks",
+                "Resolution clock_res_get reports (ns).",
+            ),
+            info(
+                "fs-rename",
+                "filesystem",
+                "rename replaces an existing file.",
+            ),
+            info(
+                "deny-read-host-file",
+                "deny-by-default",
+                "Reading host files fails.",
+            ),
+        ],
+    }
+}
+
+/// The page for [`probe_sample`], with a test-only script after the page's own that copies
+/// each WASI entry's computed background colour into `data-bg`, so the dumped DOM shows
+/// what the browser painted.
+fn probe_page() -> String {
+    let page = html(&probe_sample(), &Expectations::default());
+    let probe = "<script>document.querySelectorAll(\"table.wasi td[data-runtime]\").forEach(\
+                 function (td) { td.setAttribute(\"data-bg\", getComputedStyle(td).backgroundColor); });\
+                 </script>\n</body>";
+    assert_eq!(page.matches("</body>").count(), 1);
+    page.replace("</body>", probe)
+}
+
+/// A probe's row of a drawn `table.wasi`: its id and its entries.
+type ProbeRow = (String, Vec<Tag>);
+
+/// Per `table.wasi`: its group, its runtime columns, and its rows.
+struct Wasi {
+    groups: Vec<(String, Vec<String>, Vec<ProbeRow>)>,
+}
+
+fn wasi(dom: &str) -> Wasi {
+    let mut groups = Vec::new();
+    let mut rest = dom;
+    while let Some(at) = rest.find("<table class=\"wasi\"") {
+        let table = element(&rest[at..], "<table class=\"wasi\"").unwrap();
+        let group = tags(table, "table")[0].attr("data-group").unwrap();
+        let thead = element(table, "<thead").unwrap();
+        let columns = tags(thead, "th")
+            .iter()
+            .filter_map(|th| th.attr("data-runtime"))
+            .collect();
+        let tbody = element(table, "<tbody").unwrap();
+        let rows = tags(tbody, "tr")
+            .into_iter()
+            .filter_map(|tr| tr.attr("data-probe"))
+            .map(|probe| {
+                let row = element(tbody, &format!("<tr data-probe=\"{probe}\"")).unwrap();
+                let tds = tags(row, "td")
+                    .into_iter()
+                    .filter(|td| td.attr("data-runtime").is_some())
+                    .collect();
+                (probe, tds)
+            })
+            .collect();
+        groups.push((group, columns, rows));
+        rest = &rest[at + table.len()..];
+    }
+    Wasi { groups }
+}
+
+impl Wasi {
+    fn entry(&self, probe: &str, runtime: &str) -> &Tag {
+        self.groups
+            .iter()
+            .flat_map(|(_, _, rows)| rows)
+            .find(|(id, _)| id == probe)
+            .unwrap_or_else(|| panic!("no row {probe}"))
+            .1
+            .iter()
+            .find(|td| td.attr("data-runtime").as_deref() == Some(runtime))
+            .unwrap_or_else(|| panic!("no entry {probe} × {runtime}"))
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.groups.iter().map(|(g, _, _)| g.as_str()).collect()
+    }
+}
+
+#[test]
+fn the_wasi_section_shows_observations_and_a_finding_in_red() {
+    if skipped() {
+        return;
+    }
+    let dom = rendered(&probe_page(), "");
+    let section = tags(&dom, "section")
+        .into_iter()
+        .find(|s| s.attr("id").as_deref() == Some("wasi"))
+        .expect("section#wasi");
+    assert!(!section.attrs.contains("hidden"), "{section:?}");
+    let table = wasi(&dom);
+    assert_eq!(table.names(), ["clocks", "filesystem", "deny-by-default"]);
+    for (_, columns, _) in &table.groups {
+        assert_eq!(columns, &["wasmtime", "wasmer", "node"], "not ghost");
+    }
+    for (probe, runtime, verdict, text, colour) in [
+        (
+            "clock-realtime-res",
+            "wasmtime",
+            "info",
+            "\u{2139}\u{fe0f} 1",
+            "rgb(245, 245, 245)",
+        ),
+        (
+            "clock-realtime-res",
+            "wasmer",
+            "info",
+            "\u{2139}\u{fe0f} 1000",
+            "rgb(245, 245, 245)",
+        ),
+        (
+            "clock-realtime-res",
+            "node",
+            "error",
+            "⚠️ error: driver crashed: SIGSEGV",
+            "rgb(189, 189, 189)",
+        ),
+        (
+            "fs-rename",
+            "wasmtime",
+            "conforms",
+            "✅ ok",
+            "rgb(200, 230, 201)",
+        ),
+        (
+            "fs-rename",
+            "wasmer",
+            "violates",
+            "❌ {\"errno\":\"EINVAL\"}",
+            "rgb(255, 204, 128)",
+        ),
+        ("fs-rename", "node", "none", "–", "rgb(255, 255, 255)"),
+        (
+            "deny-read-host-file",
+            "wasmer",
+            "finding",
+            "🟥 finding {\"preopens\":[\"/\"],\"std_read\":{\"/etc/pas…",
+            "rgb(198, 40, 40)",
+        ),
+    ] {
+        let td = table.entry(probe, runtime);
+        assert_eq!(td.attr("data-verdict").as_deref(), Some(verdict), "{td:?}");
+        assert!(
+            td.classes().contains(&format!("verdict-{verdict}")),
+            "{td:?}"
+        );
+        assert_eq!(td.text, text, "{probe} × {runtime}");
+        assert_eq!(
+            td.attr("data-bg").as_deref(),
+            Some(colour),
+            "{probe} × {runtime}"
+        );
+    }
+    // The finding is unexpected (nothing explains it), and said in red above the tables
+    // and in the header.
+    let finding = table.entry("deny-read-host-file", "wasmer");
+    assert!(finding.classes().contains(&"unexpected".to_owned()));
+    let deny = tags(&dom, "p")
+        .into_iter()
+        .find(|p| p.attr("id").as_deref() == Some("deny-summary"))
+        .expect("p#deny-summary");
+    assert_eq!(
+        deny.text,
+        "🟥 deny by default failed: 1 security finding (wasmer: deny-read-host-file)"
+    );
+    assert_eq!(deny.attr("class").as_deref(), Some("verdict-finding"));
+    assert!(!deny.attrs.contains("hidden"));
+    let header = tags(&dom, "p")
+        .into_iter()
+        .find(|p| p.attr("id").as_deref() == Some("findings"))
+        .expect("p#findings");
+    assert!(header.text.contains("1 security finding"), "{header:?}");
+    // Descriptions come from the manifest; nothing is open.
+    assert!(dom.contains("<td class=\"description\">Resolution clock_res_get reports (ns).</td>"));
+    let detail = tags(&dom, "section")
+        .into_iter()
+        .find(|s| s.attr("id").as_deref() == Some("probe-detail"))
+        .unwrap();
+    assert!(detail.attrs.contains("hidden"), "{detail:?}");
+}
+
+#[test]
+fn an_open_probe_entry_shows_the_whole_observation_and_the_runtime_filter_applies() {
+    if skipped() {
+        return;
+    }
+    let dom = rendered(
+        &probe_page(),
+        "runtime=wasmer&probe=deny-read-host-file%40wasmer",
+    );
+    let table = wasi(&dom);
+    for (_, columns, _) in &table.groups {
+        assert_eq!(columns, &["wasmer"]);
+    }
+    assert!(
+        table
+            .entry("deny-read-host-file", "wasmer")
+            .classes()
+            .contains(&"open".to_owned())
+    );
+    let detail = element(&dom, "<section id=\"probe-detail\"").expect("the probe detail is shown");
+    assert!(
+        !detail.starts_with("<section id=\"probe-detail\" hidden"),
+        "{detail}"
+    );
+    assert_eq!(
+        tags(detail, "h3").remove(0).text,
+        "deny-read-host-file on wasmer (wasmer wasmer 1.0)"
+    );
+    let field = |name: &str| {
+        tags(detail, "tr")
+            .into_iter()
+            .find(|tr| tr.attr("data-field").as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no field {name} in {detail}"))
+            .text
+    };
+    assert_eq!(
+        field("observed"),
+        "observed{\n  \"preopens\": [\n    \"/\"\n  ],\n  \"std_read\": {\n    \"/etc/passwd\": \"ok <&>\"\n  }\n}"
+    );
+    assert_eq!(
+        field("verdict"),
+        "verdict🟥 finding: security finding, deny by default failed"
+    );
+    assert_eq!(
+        field("detail"),
+        "detaila guest reaches only what the host granted: no preopen, no host file"
+    );
+    assert!(field("judged").starts_with(
+        "judgedunexpected: wasmer/command probe/deny-by-default deny-read-host-file: fail"
+    ));
+}
+
+#[test]
+fn status_and_service_filters_apply_to_the_wasi_section() {
+    if skipped() {
+        return;
+    }
+    let dom = rendered(&probe_page(), "status=error");
+    let table = wasi(&dom);
+    assert_eq!(table.names(), ["clocks"], "only groups with an error");
+    assert!(
+        table
+            .entry("clock-realtime-res", "wasmtime")
+            .classes()
+            .contains(&"dim".to_owned())
+    );
+    assert!(
+        !table
+            .entry("clock-realtime-res", "node")
+            .classes()
+            .contains(&"dim".to_owned())
+    );
+    // Another service: the section is hidden; the summary still has the probe rows.
+    let dom = rendered(&probe_page(), "service=token");
+    let section = tags(&dom, "section")
+        .into_iter()
+        .find(|s| s.attr("id").as_deref() == Some("wasi"))
+        .unwrap();
+    assert!(section.attrs.contains("hidden"), "{section:?}");
+    let dom = rendered(&probe_page(), "service=probe");
+    assert_eq!(
+        summary(&dom).row_keys(),
+        ["probe/clocks", "probe/deny-by-default", "probe/filesystem"]
+    );
+    assert_eq!(wasi(&dom).names().len(), 3);
 }

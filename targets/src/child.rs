@@ -15,8 +15,9 @@
 //!   exposes nothing (it is not a sandbox: see each engine for what its WASI allows);
 //! - when the guest has finished, the child writes one JSON object to `<report>` (a file
 //!   outside the working directory): `{"exit": <code>}` when the guest exited (returning
-//!   from `_start` is exit 0) or `{"trap": "<message>"}` when it trapped or could not be
-//!   loaded. The report, not the exit status, is what the parent reads: it carries the full
+//!   from `_start` is exit 0), `{"trap": "<message>"}` when it trapped, or
+//!   `{"unrunnable": "<message>"}` when the engine could not parse, load, link or compile
+//!   it (an error of the cell, not something the guest did). The report, not the exit status, is what the parent reads: it carries the full
 //!   `i32` exit code, and a guest cannot forge it by printing;
 //! - the exit status mirrors the report for a person running the child by hand: the guest's
 //!   exit code (255 if it is not in 0..=255), [`TRAP_STATUS`] for a trap, or
@@ -34,10 +35,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use conformance::Job;
+use conformance::{CommandJob, CommandRun};
 use serde_json::json;
-
-use crate::command::CommandRun;
 
 /// The hidden first argument that makes the harness a child.
 pub(crate) const FLAG: &str = "--wasm-child";
@@ -53,8 +52,12 @@ pub(crate) const OUTPUT_LIMIT: usize = 16 << 20;
 pub(crate) enum Outcome {
     /// The guest exited with this code (returning from `_start` is 0).
     Exit(i32),
-    /// The guest trapped, or the runtime could not load or start it.
+    /// The guest trapped.
     Trap(String),
+    /// The engine could not parse, load, link or compile the module: the guest never ran
+    /// (or, for an engine that compiles lazily, stopped where it reached what cannot be
+    /// compiled).
+    Unrunnable(String),
 }
 
 /// Runs `args` (`args[0]` is the program name) of the module `wasm` in this process: an
@@ -101,7 +104,7 @@ fn serve(args: Vec<OsString>) -> ExitCode {
         .collect();
     let outcome = match std::fs::read(wasm) {
         Ok(bytes) => run(&bytes, &guest_args),
-        Err(e) => Outcome::Trap(format!("reading {}: {e}", Path::new(wasm).display())),
+        Err(e) => Outcome::Unrunnable(format!("reading {}: {e}", Path::new(wasm).display())),
     };
     let (json, status) = match &outcome {
         // The report has the code; the status only mirrors it (255 when it does not fit).
@@ -110,6 +113,7 @@ fn serve(args: Vec<OsString>) -> ExitCode {
             u8::try_from(*code).unwrap_or(u8::MAX),
         ),
         Outcome::Trap(message) => (json!({ "trap": message }), TRAP_STATUS),
+        Outcome::Unrunnable(message) => (json!({ "unrunnable": message }), TRAP_STATUS),
     };
     if let Err(e) = std::fs::write(report, json.to_string()) {
         eprintln!("{FLAG}: writing the report: {e}");
@@ -118,8 +122,13 @@ fn serve(args: Vec<OsString>) -> ExitCode {
     ExitCode::from(status)
 }
 
-/// Runs a command case in a child running `engine`, enforcing the case's deadline.
-pub(crate) fn run(engine: &str, job: &Job, wasm: &Path) -> anyhow::Result<CommandRun> {
+/// Runs a command in a child running `engine`, enforcing the job's deadline.
+///
+/// These engines' WASI is the process's own: the child's environment is exactly the job's
+/// (plus the dynamic loader's path), and its working directory — which wasm3 preopens as
+/// `./` — is the job's first preopened directory, or an empty one. Other preopens and the
+/// guest paths cannot be given: the engine's WASI decides them.
+pub(crate) fn run(engine: &str, job: &CommandJob) -> anyhow::Result<CommandRun> {
     let scratch = Scratch::new(engine)?;
     let exe = std::env::current_exe().context("finding the harness executable")?;
     let mut command = Command::new(exe);
@@ -127,35 +136,47 @@ pub(crate) fn run(engine: &str, job: &Job, wasm: &Path) -> anyhow::Result<Comman
         .arg(FLAG)
         .arg(engine)
         .arg(scratch.report())
-        .arg(wasm)
-        .arg(format!("{}-command", job.service))
-        .current_dir(scratch.cwd());
-    let stdin = serde_json::to_vec(&job.request)?;
+        // The working directory changes: the module's path must not depend on it.
+        .arg(std::path::absolute(&job.wasm).unwrap_or_else(|_| job.wasm.clone()))
+        .args(&job.args)
+        .current_dir(job.dirs.first().map_or(scratch.cwd(), |d| d.host.clone()))
+        .env_clear()
+        .envs(job.env.iter().map(|(k, v)| (k, v)));
+    if let Some(path) = std::env::var_os("LD_LIBRARY_PATH") {
+        command.env("LD_LIBRARY_PATH", path);
+    }
+    let stdin = job.stdin.as_ref().map(|s| s.as_bytes().to_vec());
     run_child(command, stdin, &scratch.report(), job.timeout)
         .with_context(|| format!("the {engine} child"))
 }
 
-/// Starts `command`, feeds it `stdin`, collects its outputs and its report, and kills it
-/// at `timeout`.
+/// Starts `command`, feeds it `stdin` (none: `/dev/null`), collects its outputs and its
+/// report, and kills it at `timeout`.
 fn run_child(
     mut command: Command,
-    stdin: Vec<u8>,
+    stdin: Option<Vec<u8>>,
     report: &Path,
     timeout: Duration,
 ) -> anyhow::Result<CommandRun> {
     let start = Instant::now();
     let mut child = command
-        .stdin(Stdio::piped())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .context("starting")?;
-    let mut input = child.stdin.take().context("no stdin pipe")?;
     // Written on a thread: a guest that never reads must not block the harness. A guest
     // that exits without reading all of it breaks the pipe, which is not an error here.
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
+    let feeder = match (child.stdin.take(), stdin) {
+        (Some(mut input), Some(bytes)) => Some(std::thread::spawn(move || {
+            let _ = input.write_all(&bytes);
+        })),
+        _ => None,
+    };
     let stdout = drain(child.stdout.take().context("no stdout pipe")?);
     let stderr = drain(child.stderr.take().context("no stderr pipe")?);
     let deadline = start + timeout;
@@ -173,7 +194,9 @@ fn run_child(
         std::thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_millis(10));
     };
-    let _ = feeder.join();
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
     let Some(status) = status else {
@@ -192,6 +215,9 @@ fn run_child(
         Ok(text) => {
             let report: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("unreadable report {text:?} ({status})"))?;
+            if let Some(message) = report["unrunnable"].as_str() {
+                bail!("the runtime cannot run this module: {message}");
+            }
             run.exit = report["exit"].as_i64().map(|c| c as i32);
             run.trap = report["trap"].as_str().map(str::to_owned);
             if run.exit.is_none() && run.trap.is_none() {
@@ -265,7 +291,7 @@ mod tests {
             .arg("sh")
             .arg(scratch.report())
             .current_dir(scratch.cwd());
-        run_child(command, stdin.into(), &scratch.report(), timeout)
+        run_child(command, Some(stdin.into()), &scratch.report(), timeout)
     }
 
     #[test]
@@ -291,6 +317,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(run.trap.as_deref(), Some("unreachable"));
+    }
+
+    #[test]
+    fn a_module_the_engine_cannot_run_is_an_error_not_a_trap() {
+        let error = sh(
+            r#"echo '{"unrunnable": "parsing: bad magic"}' > "$1"; exit 134"#,
+            "",
+            Duration::from_secs(10),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("cannot run this module: parsing"),
+            "{error}"
+        );
     }
 
     #[test]

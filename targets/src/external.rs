@@ -10,10 +10,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use conformance::{Availability, Form, Job, Kind, Target};
+use conformance::{Availability, CommandJob, CommandRun, Form, Job, Kind, Target};
 use serde_json::{Value, json};
-
-use crate::command::CommandRun;
 
 /// A runtime reached through a driver. `node.rs`, `wazero.rs`, ... each only say how to
 /// start their driver and how to install what it needs.
@@ -124,14 +122,13 @@ impl Target for External {
                 });
                 self.driver.request(&request, job.timeout)
             }
-            Form::Command => {
-                let args = [format!("{}-command", job.service)];
-                let request = command_request(wasm, &args, &job.request, job.timeout);
-                CommandRun::from_driver(&self.driver.request(&request, job.timeout)?)
-                    .into_response()
-            }
             form => bail!("the {} driver does not run the {form} form", self.id),
         }
+    }
+
+    fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        let answer = self.driver.request(&command_request(job), job.timeout)?;
+        Ok(from_driver(&answer))
     }
 }
 
@@ -252,21 +249,28 @@ fn exchange(process: &mut Process, request: &Value, wait: Duration) -> anyhow::R
     }
 }
 
-/// The driver request that runs a command with `request` (JSON) on stdin.
-pub(crate) fn command_request(
-    wasm: &std::path::Path,
-    args: &[String],
-    stdin: &Value,
-    timeout: Duration,
-) -> Value {
+/// The driver request that runs a command (PROTOCOL.md).
+fn command_request(job: &CommandJob) -> Value {
     json!({
         "op": "command",
-        "wasm": wasm,
-        "args": args,
-        "env": [],
-        "stdin": stdin.to_string(),
-        "timeout_ms": timeout.as_millis() as u64,
+        "wasm": job.wasm,
+        "args": job.args,
+        "env": job.env,
+        "stdin": job.stdin,
+        "dirs": job.dirs.iter().map(|d| json!([d.host, d.guest])).collect::<Vec<_>>(),
+        "timeout_ms": job.timeout.as_millis() as u64,
     })
+}
+
+/// A driver's answer to a `command` request (PROTOCOL.md).
+fn from_driver(ok: &Value) -> CommandRun {
+    let text = |name: &str| ok[name].as_str().unwrap_or_default().to_owned();
+    CommandRun {
+        exit: ok["exit"].as_i64().map(|c| c as i32),
+        trap: ok["trap"].as_str().map(str::to_owned),
+        stdout: text("stdout"),
+        stderr: text("stderr"),
+    }
 }
 
 #[cfg(test)]

@@ -10,9 +10,15 @@ use clap::Parser;
 use conformance::Form;
 use conformance::expectations::Expectations;
 use conformance::matrix::Matrix;
+use conformance::matrix::ProbeInfo;
+use conformance::probes::Manifest;
 use conformance::report::diff::{Scope, diff};
-use conformance::report::{baseline, changelog, html, junit};
-use conformance::run::{self, Artifacts, Plan};
+use conformance::report::{baseline, changelog};
+use conformance::run::{self, Artifacts, CommandCase, Plan};
+use conformance::vectors::Group;
+
+/// The service name of the WASI probes' cells.
+const PROBE: &str = "probe";
 
 /// Runs every conformance vector on every runtime it finds and writes the matrix.
 ///
@@ -46,9 +52,30 @@ struct Args {
     /// The artifact manifest written by `cargo xtask` (service → form → .wasm path).
     #[arg(long, default_value = "target/conformance/artifacts.json")]
     artifacts: PathBuf,
-    /// Known, explained differences.
-    #[arg(long, default_value = "conformance/expectations.json")]
-    expectations: PathBuf,
+    /// Known, explained differences. Default: conformance/expectations.json; with --wasm,
+    /// the expectations.json beside the module(s), if there is one.
+    #[arg(long)]
+    expectations: Option<PathBuf>,
+    /// The WASI probes' manifest. The probes run as the service `probe` on every runtime
+    /// with the command form (select them alone with `--service probe`).
+    #[arg(long, default_value = conformance::probes::MANIFEST)]
+    probes: PathBuf,
+    /// Where the built probes are (`<id>.wasm`, built by `cargo build -p wasi-probes
+    /// --target wasm32-wasip1 --profile wasm`; `cargo xtask` passes it).
+    #[arg(long, default_value = "target/wasm32-wasip1/wasm")]
+    probe_wasm: PathBuf,
+    /// Bring your own wasm: run this WASI preview 1 command (or every `<name>.wasm` in this
+    /// directory, each with the `<name>.json` spec beside it) on every runtime instead of
+    /// the vectors and probes. The spec is the WASI test format: `args`, `env`, `dirs`
+    /// (preopened under their names, relative to the spec; each run gets a fresh copy),
+    /// `root` (a directory preopened as `/`), `stdin`, and the expected `exit_code`,
+    /// `stdout`, `stderr` (each compared only when present; a trap never passes). Results go
+    /// to `<out>/byo/`.
+    #[arg(long, value_name = "FILE_OR_DIR")]
+    wasm: Option<PathBuf>,
+    /// The spec for `--wasm <file>` (default: the `.json` beside it).
+    #[arg(long, requires = "wasm")]
+    spec: Option<PathBuf>,
     /// Where matrix.json, matrix.md, matrix.html and junit.xml are written.
     #[arg(long, default_value = "target/conformance")]
     out: PathBuf,
@@ -78,6 +105,16 @@ struct Args {
     /// The COMPATIBILITY.md that `--update` rewrites.
     #[arg(long, default_value = "COMPATIBILITY.md")]
     compatibility: PathBuf,
+    /// Run only shard K of N (e.g. `2/4`): a deterministic part of the cells, whole vector
+    /// and probe groups per runtime and form, balanced by the costs measured in `--costs`.
+    /// Every shard computes the same split; merge the shards' matrix.json files with
+    /// `cargo xtask matrix merge`. Not with --diff or --update (compare the merged matrix).
+    #[arg(long, value_name = "K/N", value_parser = conformance::shard::Shard::parse)]
+    shard: Option<conformance::shard::Shard>,
+    /// Measured milliseconds per block (runtime/form/service/group) that --shard balances
+    /// by; `--update` rewrites it from the run.
+    #[arg(long, default_value = conformance::shard::COSTS)]
+    costs: PathBuf,
     /// List the runtimes, their versions and availability, and exit.
     #[arg(long)]
     list: bool,
@@ -90,6 +127,10 @@ fn main() -> ExitCode {
     if let Some(status) = targets::child_main() {
         return status;
     }
+    // A secret the harness has and never grants: the `deny-env-secret` probe checks that no
+    // runtime passes the host's environment through to a guest.
+    // SAFETY: nothing else runs yet: no other thread reads or writes the environment.
+    unsafe { std::env::set_var("HOST_SECRET", "the-harness-never-grants-this") };
     match run(Args::parse()) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -145,27 +186,40 @@ fn run(args: Args) -> anyhow::Result<bool> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
-    let mut groups = conformance::vectors::load_dir(&args.vectors)?;
-    for service in &args.service {
+    anyhow::ensure!(
+        args.shard.is_none() || (args.diff.is_none() && !args.update),
+        "--shard runs a part of the matrix: merge the shards (`cargo xtask matrix merge`), then \
+         compare or record the whole"
+    );
+    if args.wasm.is_some() {
         anyhow::ensure!(
-            groups.iter().any(|g| &g.service == service),
-            "no vectors for service `{service}`"
+            args.diff.is_none() && !args.update,
+            "--diff and --update compare and record the project's own matrix, not a --wasm run"
+        );
+        anyhow::ensure!(
+            args.service.is_empty() && args.form.iter().all(|f| f == "command"),
+            "--wasm runs commands only: --service and --form do not apply"
         );
     }
-    groups.retain(|g| args.service.is_empty() || args.service.contains(&g.service));
-    if let Some(pattern) = &args.case {
-        for group in &mut groups {
-            group.cases.retain(|c| c.id.contains(pattern.as_str()));
-        }
-        groups.retain(|g| !g.cases.is_empty());
-    }
+    let (groups, commands, probes) = select(&args)?;
     let cases: usize = groups.iter().map(|g| g.cases.len()).sum();
     eprintln!(
-        "{} cases in {} groups, {} runtimes",
+        "{} cases in {} groups, {} WASI commands ({} probes), {} runtimes",
         cases,
         groups.len(),
+        commands.len(),
+        probes.len(),
         targets.len()
     );
+    let forms = if args.wasm.is_some() {
+        vec![Form::Command]
+    } else {
+        forms
+    };
+    let out = match &args.wasm {
+        Some(_) => args.out.join("byo"),
+        None => args.out.clone(),
+    };
 
     let scope = Scope {
         runtimes: args.runtime.clone(),
@@ -175,34 +229,31 @@ fn run(args: Args) -> anyhow::Result<bool> {
     };
     let plan = Plan {
         groups,
+        commands,
+        probes,
         targets,
         forms,
-        artifacts: Artifacts::load(&args.artifacts)?,
+        artifacts: if args.wasm.is_some() {
+            Artifacts::default()
+        } else {
+            Artifacts::load(&args.artifacts)?
+        },
         timeout: Duration::from_secs(args.timeout),
+        shard: match args.shard {
+            Some(shard) => Some((shard, conformance::shard::load_costs(&args.costs)?)),
+            None => None,
+        },
     };
     let mut matrix = run::run(&plan);
     matrix.commit = conformance::git::head_commit(Path::new("."));
-    let expectations = Expectations::load(&args.expectations)?;
+    let expectations = Expectations::load(&expectations_path(&args))?;
 
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let json_path = args.out.join("matrix.json");
-    std::fs::write(&json_path, serde_json::to_string_pretty(&matrix)? + "\n")?;
-    let md_path = args.out.join("matrix.md");
-    std::fs::write(&md_path, matrix.markdown(&expectations))?;
-    let html_path = args.out.join("matrix.html");
-    std::fs::write(&html_path, html::html(&matrix, &expectations))?;
-    let junit_path = args.out.join("junit.xml");
-    std::fs::write(&junit_path, junit::junit(&matrix, &expectations))?;
+    let written = conformance::report::write_all(&matrix, &expectations, &out)?;
+    let md_path = written[1].clone();
 
     println!("\n{}", matrix.terminal());
-    println!(
-        "wrote {}, {}, {} and {}",
-        json_path.display(),
-        md_path.display(),
-        html_path.display(),
-        junit_path.display()
-    );
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    println!("wrote {}", names.join(", "));
     let regressions = match &args.diff {
         Some(against) => compare(&matrix, against.as_deref(), &args.baseline, &scope)?,
         None => 0,
@@ -252,6 +303,59 @@ fn run(args: Args) -> anyhow::Result<bool> {
     }
     regressed();
     Ok(false)
+}
+
+/// The vector groups, WASI commands and probes the selection (--service, --case, --wasm)
+/// asks for.
+fn select(args: &Args) -> anyhow::Result<(Vec<Group>, Vec<CommandCase>, Vec<ProbeInfo>)> {
+    if let Some(wasm) = &args.wasm {
+        let mut commands = conformance::byo::cases(wasm, args.spec.as_deref())?;
+        if let Some(pattern) = &args.case {
+            commands.retain(|c| c.case.contains(pattern.as_str()));
+        }
+        return Ok((Vec::new(), commands, Vec::new()));
+    }
+    let wanted =
+        |service: &str| args.service.is_empty() || args.service.iter().any(|s| s == service);
+    let mut groups = conformance::vectors::load_dir(&args.vectors)?;
+    for service in &args.service {
+        anyhow::ensure!(
+            service == PROBE || groups.iter().any(|g| &g.service == service),
+            "no vectors for service `{service}` (the WASI probes are `{PROBE}`)"
+        );
+    }
+    groups.retain(|g| wanted(&g.service));
+    let (mut commands, mut probes) = (Vec::new(), Vec::new());
+    if wanted(PROBE) {
+        let manifest = Manifest::load(&args.probes)?;
+        // Absolute: some runtimes run the guest in another working directory.
+        let dir = std::path::absolute(&args.probe_wasm)?;
+        conformance::probes::check_built(&manifest, &dir)?;
+        commands = manifest.cases(&dir)?;
+        probes = manifest.infos();
+    }
+    if let Some(pattern) = &args.case {
+        for group in &mut groups {
+            group.cases.retain(|c| c.id.contains(pattern.as_str()));
+        }
+        groups.retain(|g| !g.cases.is_empty());
+        commands.retain(|c| c.case.contains(pattern.as_str()));
+        probes.retain(|p| p.id.contains(pattern.as_str()));
+    }
+    Ok((groups, commands, probes))
+}
+
+/// `--expectations`, or its default: the project's, or with `--wasm` the file beside the
+/// module(s).
+fn expectations_path(args: &Args) -> PathBuf {
+    if let Some(path) = &args.expectations {
+        return path.clone();
+    }
+    match &args.wasm {
+        Some(wasm) if wasm.is_dir() => wasm.join("expectations.json"),
+        Some(wasm) => wasm.with_file_name("expectations.json"),
+        None => PathBuf::from("conformance/expectations.json"),
+    }
 }
 
 /// `--diff`: prints what changed against `against` (or the baseline committed at HEAD) and
@@ -307,10 +411,14 @@ fn update(
         .with_context(|| format!("writing {}", args.compatibility.display()))?;
     std::fs::write(&args.baseline, baseline::to_json(matrix))
         .with_context(|| format!("writing {}", args.baseline.display()))?;
+    let costs = conformance::shard::measured(matrix);
+    std::fs::write(&args.costs, conformance::shard::costs_json(&costs))
+        .with_context(|| format!("writing {}", args.costs.display()))?;
     println!(
-        "rewrote {} and {}",
+        "rewrote {}, {} and {}",
         args.compatibility.display(),
-        args.baseline.display()
+        args.baseline.display(),
+        args.costs.display()
     );
     if !scope.is_all() {
         println!(

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use conformance::{Form, Job};
+use conformance::CommandJob;
 
 /// A scratch directory for one test's files.
 pub(crate) fn scratch(name: &str) -> PathBuf {
@@ -12,15 +12,16 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// A command job for `wasm` (binary or WAT text, as the runtime accepts), written to disk.
-pub(crate) fn command_job(name: &str, wasm: &[u8], timeout: Duration) -> Job {
+/// A command job for `wasm` (binary or WAT text, as the runtime accepts), written to disk,
+/// with `{}` on stdin.
+pub(crate) fn command_job(name: &str, wasm: &[u8], timeout: Duration) -> CommandJob {
     let path = scratch(name).join(format!("{name}.wasm"));
     std::fs::write(&path, wasm).unwrap();
-    Job {
-        service: "probe".into(),
-        form: Form::Command,
-        artifact: Some(path),
-        request: serde_json::json!({}),
+    CommandJob {
+        wasm: path,
+        args: vec![name.to_owned()],
+        stdin: Some("{}".to_owned()),
         timeout,
+        ..CommandJob::default()
     }
 }

@@ -9,8 +9,8 @@
 //! also keeps a crash of the C++ library to one cell.) In the child ([`run_here`]):
 //! - linear memory is capped at [`MEMORY_LIMIT`] by the runtime configuration
 //!   (`max_memory_pages`), so `memory.grow` beyond it returns -1, as on the other targets;
-//! - the WASI module gets the program name and nothing else: no environment variables and
-//!   no preopened directories;
+//! - the WASI module gets the job's arguments and environment (the child's environment is
+//!   the job's, see `child.rs`) and no preopened directories;
 //! - the interpreter runs (the SDK's default `RunMode::Interpreter`; no AOT compiler is
 //!   linked without the SDK's `aot` feature);
 //! - the deadline is the parent's, which kills the child. (The SDK's `run_func_with_timeout`
@@ -26,8 +26,7 @@
 //! Components are `unsupported`: WasmEdge's component-model support is a preview switch,
 //! and the SDK has no typed API to call a component's exports.
 
-use conformance::{Availability, Form, Job, Kind, Target};
-use serde_json::Value;
+use conformance::{Availability, CommandJob, CommandRun, Form, Kind, Target};
 
 /// The `wasmedge-sdk` the feature builds with; it needs the WasmEdge library of the same
 /// version.
@@ -73,7 +72,7 @@ impl Target for WasmEdge {
         #[cfg(feature = "wasmedge")]
         return format!(
             "interpreter in a child process per case, {} MiB memory cap (max_memory_pages), \
-             WASI without environment or preopens, killed at the deadline",
+             WASI with the job's environment and no preopens, killed at the deadline",
             MEMORY_LIMIT >> 20
         );
         #[cfg(not(feature = "wasmedge"))]
@@ -106,12 +105,10 @@ impl Target for WasmEdge {
         }
     }
 
-    fn run(&self, job: &Job) -> anyhow::Result<Value> {
+    fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
         #[cfg(feature = "wasmedge")]
         {
-            use anyhow::Context;
-            let wasm = job.artifact.as_deref().context("no artifact to run")?;
-            crate::child::run("wasmedge", job, wasm)?.into_response()
+            crate::child::run("wasmedge", job)
         }
         #[cfg(not(feature = "wasmedge"))]
         {
@@ -132,7 +129,7 @@ pub(crate) fn run_here(wasm: &[u8], args: &[String]) -> crate::child::Outcome {
     use wasmedge_sdk::wasi::WasiModule;
     use wasmedge_sdk::{Module, Store, Vm, WasmValue};
 
-    let failed = |what: &str, e: Box<WasmEdgeError>| Outcome::Trap(format!("{what}: {e}"));
+    let failed = |what: &str, e: Box<WasmEdgeError>| Outcome::Unrunnable(format!("{what}: {e}"));
     let config = match ConfigBuilder::new(CommonConfigOptions::default())
         .with_runtime_config(
             RuntimeConfigOptions::default().max_memory_pages((MEMORY_LIMIT >> 16) as u32),
@@ -143,7 +140,12 @@ pub(crate) fn run_here(wasm: &[u8], args: &[String]) -> crate::child::Outcome {
         Err(e) => return failed("configuring", e),
     };
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut wasi = match WasiModule::create(Some(args), None, None) {
+    let env: Vec<String> = std::env::vars()
+        .filter(|(name, _)| name != "LD_LIBRARY_PATH")
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let env: Vec<&str> = env.iter().map(String::as_str).collect();
+    let mut wasi = match WasiModule::create(Some(args), Some(env), None) {
         Ok(wasi) => wasi,
         Err(e) => return failed("creating the WASI module", e),
     };

@@ -10,8 +10,7 @@ use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use conformance::{Availability, Form, Job, Kind, Target};
-use serde_json::Value;
+use conformance::{Availability, CommandJob, CommandRun, Form, Kind, Target};
 use wasmer::sys::vm::{
     MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition,
 };
@@ -19,9 +18,8 @@ use wasmer::sys::{BaseTunables, CompilerConfig, Cranelift, EngineBuilder, Native
 use wasmer::{Engine, MemoryType, Module, Pages, Store, TableType, WASM_PAGE_SIZE};
 use wasmer_middlewares::Metering;
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points, set_remaining_points};
+use wasmer_wasix::virtual_fs::{self, host_fs::FileSystem};
 use wasmer_wasix::{Pipe, WasiEnv, WasiError};
-
-use crate::command::CommandRun;
 
 /// The embedded Wasmer's version; `version_matches_the_lock_file` keeps it honest.
 const VERSION: &str = "7.3.0";
@@ -74,7 +72,7 @@ impl Wasmer {
         engine
     }
 
-    fn module(&self, path: &Path) -> anyhow::Result<(Engine, Module)> {
+    pub(crate) fn module(&self, path: &Path) -> anyhow::Result<(Engine, Module)> {
         let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(compiled) = modules.get(path) {
             return Ok(compiled.clone());
@@ -87,21 +85,41 @@ impl Wasmer {
         Ok((engine, module))
     }
 
-    fn run_command(&self, job: &Job, wasm: &Path) -> anyhow::Result<CommandRun> {
-        let (engine, module) = self.module(wasm)?;
+    fn command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        let (engine, module) = self.module(&job.wasm)?;
         let _tokio = self.tokio.enter();
-        let (mut stdin, stdin_guest) = Pipe::channel();
         let (stdout_guest, mut stdout) = Pipe::channel();
         let (stderr_guest, mut stderr) = Pipe::channel();
-        std::io::Write::write_all(&mut stdin, &serde_json::to_vec(&job.request)?)?;
-        stdin.close();
-        let mut store = Store::new(engine.clone());
-        // Nothing is granted: no preopens, no environment, no network.
-        let (instance, env) = WasiEnv::builder(format!("{}-command", job.service))
-            .engine(engine)
-            .stdin(Box::new(stdin_guest))
+        let (program, args) = job.args.split_first().context("argv[0] is missing")?;
+        let mut builder = WasiEnv::builder(program)
+            .engine(engine.clone())
+            .args(args)
+            .envs(job.env.iter().cloned())
             .stdout(Box::new(stdout_guest))
-            .stderr(Box::new(stderr_guest))
+            .stderr(Box::new(stderr_guest));
+        if let Some(text) = &job.stdin {
+            let (mut stdin, stdin_guest) = Pipe::channel();
+            std::io::Write::write_all(&mut stdin, text.as_bytes())?;
+            stdin.close();
+            builder = builder.stdin(Box::new(stdin_guest));
+        }
+        if !job.dirs.is_empty() {
+            // wasmer-wasix's default file system is its own, in memory; preopens come from
+            // the host's, rooted at the directories' common ancestor (for one preopen, the
+            // directory itself), so the root it also preopens holds nothing else.
+            let root = common_ancestor(job.dirs.iter().map(|d| d.host.as_path()));
+            let host = FileSystem::new(tokio::runtime::Handle::current(), &root)
+                .with_context(|| format!("opening {} for wasmer-wasix", root.display()))?;
+            builder = builder.fs(Arc::new(host) as Arc<dyn virtual_fs::FileSystem + Send + Sync>);
+            for dir in &job.dirs {
+                let inside = Path::new("/").join(dir.host.strip_prefix(&root)?);
+                builder = builder
+                    .map_dir(&dir.guest, inside)
+                    .with_context(|| format!("preopening {}", dir.host.display()))?;
+            }
+        }
+        let mut store = Store::new(engine);
+        let (instance, env) = builder
             .instantiate(module, &mut store)
             .context("instantiating with wasmer-wasix")?;
         let points = (u128::from(POINTS_PER_SECOND) * job.timeout.as_millis() / 1000).max(1);
@@ -137,6 +155,19 @@ impl Wasmer {
         }
         Ok(run)
     }
+}
+
+/// The deepest directory that holds every one of `paths`.
+fn common_ancestor<'a>(mut paths: impl Iterator<Item = &'a Path>) -> PathBuf {
+    let mut common = paths.next().map(Path::to_path_buf).unwrap_or_default();
+    for path in paths {
+        while !path.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
 }
 
 /// Everything the guest wrote; the writing ends are gone, so reads end.
@@ -253,12 +284,8 @@ impl Target for Wasmer {
         crate::command::command_only(self.id(), form)
     }
 
-    fn run(&self, job: &Job) -> anyhow::Result<Value> {
-        let wasm = job
-            .artifact
-            .as_deref()
-            .context("the command form needs its built .wasm")?;
-        self.run_command(job, wasm)?.into_response()
+    fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        self.command(job)
     }
 }
 
@@ -279,9 +306,9 @@ mod tests {
         );
     }
 
-    fn run(name: &str, wat: &str, timeout: Duration) -> anyhow::Result<Value> {
+    fn run(name: &str, wat: &str, timeout: Duration) -> anyhow::Result<serde_json::Value> {
         let job = crate::testing::command_job(name, wat.as_bytes(), timeout);
-        Wasmer::new().run(&job)
+        Wasmer::new().run_command(&job)?.into_response()
     }
 
     #[test]
@@ -307,6 +334,16 @@ mod tests {
         );
         let error = run("grow", &grow, Duration::from_secs(5)).unwrap_err();
         assert!(format!("{error:#}").contains("unreachable"), "{error:#}");
+    }
+
+    #[test]
+    fn preopens_share_their_deepest_common_directory() {
+        let paths = [Path::new("/tmp/x/0/dir"), Path::new("/tmp/x/1/dir")];
+        assert_eq!(common_ancestor(paths.into_iter()), Path::new("/tmp/x"));
+        assert_eq!(
+            common_ancestor([Path::new("/tmp/x/0/dir")].into_iter()),
+            Path::new("/tmp/x/0/dir")
+        );
     }
 
     #[test]

@@ -6,13 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use conformance::{Availability, Form, Job, Kind, Target};
-use serde_json::Value;
+use conformance::{Availability, CommandJob, CommandRun, Form, Kind, Target};
 use wasmi::{Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
 use wasmi_wasi::wasi_common::pipe::{ReadPipe, WritePipe};
+use wasmi_wasi::wasi_common::sync::{Dir, ambient_authority};
 use wasmi_wasi::{WasiCtx, WasiCtxBuilder};
-
-use crate::command::CommandRun;
 
 /// The embedded wasmi's version; `version_matches_the_lock_file` keeps it honest.
 const VERSION: &str = "2.0.0";
@@ -42,7 +40,7 @@ impl Wasmi {
         }
     }
 
-    fn module(&self, path: &Path) -> anyhow::Result<Module> {
+    pub(crate) fn module(&self, path: &Path) -> anyhow::Result<Module> {
         let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(module) = modules.get(path) {
             return Ok(module.clone());
@@ -54,22 +52,29 @@ impl Wasmi {
         Ok(module)
     }
 
-    fn run_command(&self, job: &Job, wasm: &Path) -> anyhow::Result<CommandRun> {
-        let module = self.module(wasm)?;
+    fn command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        let module = self.module(&job.wasm)?;
         let stdout = WritePipe::new_in_memory();
         let stderr = WritePipe::new_in_memory();
-        let stdin = ReadPipe::from(serde_json::to_vec(&job.request)?);
-        // Nothing is granted: no preopens, no environment.
-        let wasi = WasiCtxBuilder::new()
-            .stdin(Box::new(stdin))
-            .stdout(Box::new(stdout.clone()))
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(Box::new(stdout.clone()))
             .stderr(Box::new(stderr.clone()))
-            .arg(&format!("{}-command", job.service))?
-            .build();
+            .args(&job.args)?
+            .envs(&job.env)?;
+        if let Some(stdin) = &job.stdin {
+            wasi.stdin(Box::new(ReadPipe::from(stdin.as_bytes().to_vec())));
+        }
+        for dir in &job.dirs {
+            let host = Dir::open_ambient_dir(&dir.host, ambient_authority())
+                .with_context(|| format!("opening {}", dir.host.display()))?;
+            wasi.preopened_dir(host, &dir.guest)?;
+        }
+        let wasi = wasi.build();
         let limits = StoreLimitsBuilder::new().memory_size(MEMORY_LIMIT).build();
         let mut store = Store::new(&self.engine, State { wasi, limits });
         store.limiter(|s| &mut s.limits);
-        store.set_fuel(FUEL_PER_SECOND.saturating_mul(job.timeout.as_secs().max(1)))?;
+        let fuel = u128::from(FUEL_PER_SECOND) * job.timeout.as_millis() / 1000;
+        store.set_fuel(u64::try_from(fuel).unwrap_or(u64::MAX).max(1))?;
         let mut linker = Linker::new(&self.engine);
         wasmi_wasi::add_to_linker(&mut linker, |s: &mut State| &mut s.wasi)?;
         let result = linker
@@ -135,9 +140,8 @@ impl Target for Wasmi {
         crate::command::command_only(self.id(), form)
     }
 
-    fn run(&self, job: &Job) -> anyhow::Result<Value> {
-        let wasm = job.artifact.as_deref().context("no artifact to run")?;
-        self.run_command(job, wasm)?.into_response()
+    fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        self.command(job)
     }
 }
 

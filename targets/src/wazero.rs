@@ -21,5 +21,8 @@ pub fn target(settings: &Settings) -> External {
             command
         },
     )
-    .with_settings("compiler, 512 MiB memory cap, context deadline, compilation cache")
+    .with_settings(
+        "compiler, 512 MiB memory cap, context deadline, compilation cache, host clocks, sleep \
+         and crypto/rand (not wazero's deterministic defaults)",
+    )
 }

@@ -6,6 +6,12 @@ use std::process::Command;
 
 /// A command module whose `_start` calls `proc_exit(7)`, encoded by hand (no `wat`).
 fn exits_with_7() -> Vec<u8> {
+    // i32.const 7; call 0
+    command_with_body(&[0x41, 0x07, 0x10, 0x00])
+}
+
+/// A command module importing `proc_exit` whose `_start` has `body` (no locals).
+fn command_with_body(body: &[u8]) -> Vec<u8> {
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
     // types: 0 = () -> (), 1 = (i32) -> ()
     wasm.extend_from_slice(&[0x01, 0x08, 0x02, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x00]);
@@ -16,8 +22,9 @@ fn exits_with_7() -> Vec<u8> {
     wasm.extend_from_slice(&[0x07, 0x0a, 0x01, 0x06]);
     wasm.extend_from_slice(b"_start");
     wasm.extend_from_slice(&[0x00, 0x01]);
-    // body: no locals; i32.const 7; call 0; end
-    let code = [0x00, 0x41, 0x07, 0x10, 0x00, 0x0b];
+    let mut code = vec![0x00]; // no locals
+    code.extend_from_slice(body);
+    code.push(0x0b); // end
     wasm.extend_from_slice(&[0x0a, code.len() as u8 + 2, 0x01, code.len() as u8]);
     wasm.extend_from_slice(&code);
     wasm
@@ -60,4 +67,34 @@ fn a_child_with_bad_arguments_says_how_to_call_it() {
         .unwrap();
     assert_eq!(output.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no engine `no-such-engine`"));
+}
+
+#[test]
+fn a_guest_that_crashes_wasm3_costs_only_the_child() {
+    // v128.const 0; drop: SIMD, which wasm3 0.4.7 does not implement. Compiling it may
+    // fail cleanly or crash wasm3 (its opcode table has no 0xfd prefix); either way the
+    // child says so or dies, and never reports that the guest ran.
+    let mut body = vec![0xfd, 0x0c];
+    body.extend_from_slice(&[0; 16]);
+    body.push(0x1a);
+    let dir = scratch("simd");
+    let wasm = dir.join("simd.wasm");
+    std::fs::write(&wasm, command_with_body(&body)).unwrap();
+    let report = dir.join("report.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["--wasm-child", "wasm3"])
+        .arg(&report)
+        .arg(&wasm)
+        .arg("probe-command")
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    match std::fs::read_to_string(&report) {
+        Ok(text) => {
+            let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert!(report["unrunnable"].is_string(), "{report}");
+        }
+        Err(_) => assert!(status.code().is_none(), "no report, yet {status}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

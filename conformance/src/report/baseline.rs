@@ -3,9 +3,10 @@
 //! changes `--update` writes into COMPATIBILITY.md's changelog.
 //!
 //! It is `matrix.json` without the timings (`millis`), which change on every run, with
-//! details cut to 100 characters and one runtime and one cell per line: regenerating it
-//! changes only the lines of cells whose status or detail changed, so `git diff` reads as a
-//! list of changed cells.
+//! details (and strings in a probe's `observed`, such as a trap message) cut to 100
+//! characters and one runtime, cell and probe per line, object keys sorted at every depth:
+//! regenerating it changes only the lines of cells whose status, detail or observation
+//! changed, so `git diff` reads as a list of changed cells.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -34,6 +35,9 @@ pub fn to_json(matrix: &Matrix) -> String {
                 // without committing every trap message in full.
                 if let Some(Value::String(detail)) = cell.get_mut("detail") {
                     shorten(detail);
+                }
+                if let Some(observed) = cell.get_mut("observed") {
+                    shorten_strings(observed);
                 }
             }
         }
@@ -70,13 +74,31 @@ fn shorten(detail: &mut String) {
     }
 }
 
-/// `value` on one line, an object's keys sorted whatever serde_json's `preserve_order`
-/// feature (which some dependency may turn on) does to `Value`'s maps.
+/// Every string in `value` (keys aside) cut as [`shorten`] cuts a detail.
+fn shorten_strings(value: &mut Value) {
+    match value {
+        Value::String(text) => shorten(text),
+        Value::Array(items) => items.iter_mut().for_each(shorten_strings),
+        Value::Object(map) => map.values_mut().for_each(shorten_strings),
+        _ => {}
+    }
+}
+
+/// `value` on one line, objects' keys sorted at every depth whatever serde_json's
+/// `preserve_order` feature (which some dependency may turn on) does to `Value`'s maps.
 fn sorted(value: &Value) -> String {
     match value {
         Value::Object(map) => {
             let map: std::collections::BTreeMap<&String, &Value> = map.iter().collect();
-            serde_json::to_string(&map).unwrap()
+            let fields: Vec<String> = map
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), sorted(v)))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(sorted).collect();
+            format!("[{}]", items.join(","))
         }
         other => other.to_string(),
     }
@@ -117,6 +139,7 @@ mod tests {
             schema: 1,
             generated: "2026-11-22T00:00:00Z".into(),
             commit: "abc1234".into(),
+            probes: Vec::new(),
             runtimes: vec![RuntimeInfo {
                 id: "rt".into(),
                 version: "1.0".into(),
@@ -136,6 +159,8 @@ mod tests {
                     status: Status::Fail,
                     detail: "/ok: expected 1,\nobserved 2".into(),
                     millis: 12.5,
+                    observed: None,
+                    verdict: None,
                 })
                 .into(),
         };
@@ -156,6 +181,77 @@ mod tests {
         assert_eq!(back.cells[1].detail, matrix.cells[1].detail);
         assert_eq!(back.cells[0].millis, 0.0);
         assert_eq!(back.commit, "abc1234");
+    }
+
+    #[test]
+    fn probe_cells_and_probes_round_trip_with_any_observation() {
+        let (mut matrix, _) = crate::matrix::wasi::tests::sample();
+        let trap = format!(
+            "wasm trap: call stack exhausted\n{}",
+            "  0: 0x1 - f\n".repeat(50)
+        );
+        let stack = Cell {
+            case: "stack-depth-1m".into(),
+            group: "stack".into(),
+            observed: Some(serde_json::json!({"trap": trap, "depth": [1, 2.5, null, true]})),
+            verdict: Some("info".into()),
+            ..matrix.cells[3].clone()
+        };
+        matrix.cells.push(stack);
+        let text = to_json(&matrix);
+        // One line per cell and per probe, the probes after the cells.
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines.iter().filter(|l| l.contains(r#""case":"#)).count(),
+            matrix.cells.len()
+        );
+        let probes = lines.iter().position(|l| *l == r#"  "probes": ["#).unwrap();
+        assert!(probes > lines.iter().position(|l| *l == r#"  "cells": ["#).unwrap());
+        assert_eq!(
+            lines[probes + 1],
+            r#"    {"description":"Resolution clock_res_get reports (ns).","group":"clocks","id":"clock-realtime-res"},"#
+        );
+        // Keys are sorted inside observations too.
+        let finding = lines
+            .iter()
+            .find(|l| l.contains(r#""verdict":"finding""#))
+            .unwrap();
+        assert!(
+            finding.contains(r#""observed":{"preopens":["/"],"std_read":{"/etc/passwd":"ok"}},"#),
+            "{finding}"
+        );
+        let back: Matrix = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.probes, matrix.probes);
+        assert_eq!(back.cells.len(), matrix.cells.len());
+        for (read, written) in back
+            .cells
+            .iter()
+            .zip(&matrix.cells)
+            .take(matrix.cells.len() - 1)
+        {
+            assert_eq!(read.observed, written.observed, "{}", written.label());
+            assert_eq!(read.verdict, written.verdict, "{}", written.label());
+            assert_eq!(read.status, written.status);
+        }
+        // A long trap message is cut like a detail; the rest of the observation stays.
+        let stack = back.cells.last().unwrap();
+        let trap = stack.observed.as_ref().unwrap()["trap"].as_str().unwrap();
+        assert_eq!(trap.chars().count(), DETAIL_CHARS + 1);
+        assert!(trap.starts_with("wasm trap: call stack exhausted\n") && trap.ends_with('…'));
+        assert_eq!(
+            stack.observed.as_ref().unwrap()["depth"],
+            serde_json::json!([1, 2.5, null, true])
+        );
+        // Service cells still have neither field.
+        assert!(
+            !lines[lines
+                .iter()
+                .position(|l| l.contains(r#""service":"token""#))
+                .unwrap()]
+            .contains("observed")
+        );
+        // And the baseline is stable: written again, it is the same text.
+        assert_eq!(to_json(&back), text);
     }
 
     #[test]

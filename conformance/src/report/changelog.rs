@@ -71,6 +71,7 @@ mod tests {
             schema: 1,
             generated: "2026-11-22T02:38:55Z".into(),
             commit: String::new(),
+            probes: Vec::new(),
             runtimes: vec![RuntimeInfo {
                 id: "node".into(),
                 version: version.into(),

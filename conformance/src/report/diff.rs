@@ -574,6 +574,8 @@ mod tests {
             status,
             detail: String::new(),
             millis: 1.0,
+            observed: None,
+            verdict: None,
         }
     }
 
@@ -584,6 +586,7 @@ mod tests {
             commit: "abc1234".into(),
             runtimes,
             cells,
+            probes: Vec::new(),
         }
     }
 

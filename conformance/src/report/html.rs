@@ -11,9 +11,21 @@
 //! the URL's fragment (`#service=token&status=fail&cell=token/keys@wasmtime/command`), so a
 //! view can be linked.
 //!
+//! When the run has WASI probe cells, `section#wasi` shows what each probe observed
+//! ([`crate::matrix::wasi`]): the deny-by-default line (`p#deny-summary`), one
+//! `table.wasi[data-group]` per probe group, rows `tr[data-probe]`, columns the runtimes
+//! with probe cells, entries `td[data-runtime][data-verdict]` with class
+//! `verdict-<mark>` (a security finding red, a violation amber, conforming green, info
+//! neutral, an error grey) holding the mark and the observation cut short. A click on an
+//! entry shows the whole observation, pretty-printed, and the cell's detail in
+//! `section#probe-detail` (`#probe=<id>@<runtime>` in the fragment). The runtime filter
+//! narrows its columns, the status filter its rows, and a service filter other than
+//! `probe` hides it. Security findings are also counted in the header (`p#findings`).
+//!
 //! The drawn DOM is a contract of sorts — `conformance/tests/html_in_browser.rs` reads it
 //! from a headless Chromium: `table#summary`, rows `tr[data-row]`, entries
-//! `td[data-col][data-status]` with class `status-<status>`, and `section#detail`.
+//! `td[data-col][data-status]` with class `status-<status>`, `section#detail`, and the
+//! WASI behaviour elements above.
 
 use std::fmt::Write as _;
 
@@ -21,6 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::{escape_attr as attr, escape_text as text};
 use crate::expectations::{Expectations, Verdict};
+use crate::matrix::wasi::{Deny, Entry, Table};
 use crate::matrix::{Matrix, Status};
 
 /// The page for `matrix`, with the verdicts `expectations` give its cells.
@@ -34,7 +47,23 @@ pub fn html(matrix: &Matrix, expectations: &Expectations) -> String {
         };
         judged.insert(i.to_string(), verdict);
     }
-    let data = json!({"matrix": matrix, "judged": Value::Object(judged)});
+    // The WASI behaviour section, laid out as matrix.md lays it out; each probe cell's entry
+    // (mark and short text) computed here too, so the page and the Markdown agree.
+    let entries: Map<String, Value> = matrix
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_probe())
+        .map(|(i, c)| (i.to_string(), json!(Entry::of(c))))
+        .collect();
+    let deny = Deny::of(matrix);
+    let data = json!({
+        "matrix": matrix,
+        "judged": Value::Object(judged),
+        "wasi": Table::of(matrix),
+        "entries": Value::Object(entries),
+        "deny": {"text": deny.text(), "findings": deny.count()},
+    });
     let title = format!("Conformance matrix, {}", matrix.generated);
     fill(
         TEMPLATE,
@@ -102,6 +131,21 @@ fn header(matrix: &Matrix) -> String {
         count(Status::Unsupported),
     )
     .unwrap();
+    let deny = Deny::of(matrix);
+    if deny.count() > 0 {
+        writeln!(
+            out,
+            r#"<p id="findings" class="verdict-finding">{}</p>"#,
+            text(&format!(
+                "🟥 {} security finding{} (deny by default failed: the guest reached something \
+                 never granted): {}",
+                deny.count(),
+                if deny.count() == 1 { "" } else { "s" },
+                deny.findings_text()
+            ))
+        )
+        .unwrap();
+    }
     out.push_str(
         "<table id=\"runtimes\">\n<thead><tr><th>runtime</th><th>version</th><th>kind</th>\
          <th>forms</th><th>available</th><th>settings</th></tr></thead>\n<tbody>\n",
@@ -161,6 +205,21 @@ const TEMPLATE: &str = r##"<!DOCTYPE html>
 <main>
 <table id="summary"><thead></thead><tbody></tbody></table>
 <section id="detail" hidden></section>
+<section id="wasi" hidden>
+<h2>WASI behaviour</h2>
+<p>What each WASI probe (<code>conformance/probes</code>) observed on each runtime: a mark for
+the verdict, then the observation, cut short. Click an entry for the whole observation.</p>
+<p class="legend"><span class="verdict-conforms">&#x2705; conforms to the WASI preview 1 spec</span>
+<span class="verdict-violates">&#x274c; violates it</span>
+<span class="verdict-finding">&#x1f7e5; security finding: deny by default failed, the guest reached something never granted</span>
+<span class="verdict-info">&#x2139;&#xfe0f; the spec leaves it open</span>
+<span class="verdict-error">&#x26a0;&#xfe0f; error: crashed or printed no observation</span>
+<span class="verdict-unsupported">&#x26aa; unsupported</span>
+<span class="verdict-none">&#x2013; did not run</span></p>
+<p id="deny-summary" hidden></p>
+<div id="wasi-tables"></div>
+<section id="probe-detail" hidden></section>
+</section>
 </main>
 <script type="application/json" id="matrix-data">{{DATA}}</script>
 <script>
@@ -197,12 +256,37 @@ thead th { background: #f0f0f0; }
 #detail h2 { font-size: 1.1em; }
 #detail pre { margin: 0; white-space: pre-wrap; font-size: .9em; }
 #detail td.case { white-space: nowrap; }
-.noscript { background: #fff3cd; padding: .5em; }"##;
+.noscript { background: #fff3cd; padding: .5em; }
+#wasi { margin-top: 2em; }
+#wasi h2 { font-size: 1.2em; }
+#wasi h3 { font-size: 1em; margin: 1.2em 0 .3em; }
+#wasi .legend span { display: inline-block; margin: 0 .3em .3em 0; }
+#deny-summary { font-weight: bold; padding: .3em .5em; background: #c8e6c9; display: inline-block; }
+table.wasi th[data-runtime] { white-space: nowrap; }
+table.wasi tbody th { white-space: nowrap; font-weight: normal; }
+table.wasi td.description { color: #444; max-width: 28em; }
+table.wasi td[data-runtime] { cursor: pointer; max-width: 24em; overflow-wrap: anywhere; }
+table.wasi td:focus, table.wasi td.open { outline: 3px solid #1565c0; outline-offset: -3px; }
+.verdict-conforms { background: #c8e6c9; }
+.verdict-violates { background: #ffcc80; }
+.verdict-finding { background: #c62828; color: #fff; font-weight: bold; }
+#deny-summary.verdict-finding, #findings { background: #c62828; color: #fff; }
+#findings { font-weight: bold; padding: .3em .5em; }
+.verdict-info { background: #f5f5f5; }
+.verdict-error { background: #bdbdbd; }
+.verdict-unsupported { background: #e0e0e0; color: #555; }
+.verdict-none { background: #fff; color: #999; }
+#probe-detail { margin-top: 1em; }
+#probe-detail h3 { font-size: 1.05em; }
+#probe-detail pre { margin: 0; white-space: pre-wrap; font-size: .9em; }"##;
 
 const SCRIPT: &str = r##""use strict";
 (function () {
   var data = JSON.parse(document.getElementById("matrix-data").textContent);
   var m = data.matrix, judged = data.judged;
+  var wasi = data.wasi, entries = data.entries || {}, deny = data.deny || {};
+  var MARKS = { conforms: "\u2705", violates: "\u274c", finding: "\ud83d\udfe5", info: "\u2139\ufe0f",
+                error: "\u26a0\ufe0f", unsupported: "\u26aa" };
   var STATUSES = ["pass", "fail", "error", "unsupported"];
   var WORST = ["error", "fail", "pass", "unsupported"];
 
@@ -273,6 +357,7 @@ const SCRIPT: &str = r##""use strict";
   STATUSES.forEach(function (s) { select.status.appendChild(el("option", { value: s }, [s])); });
 
   var open = null; // "row@column" of the entry shown in #detail
+  var openProbe = null; // "probe@runtime" of the WASI entry shown in #probe-detail
 
   function state() {
     var params = new URLSearchParams();
@@ -280,6 +365,7 @@ const SCRIPT: &str = r##""use strict";
       if (select[k].value) { params.set(k, select[k].value); }
     });
     if (open) { params.set("cell", open); }
+    if (openProbe) { params.set("probe", openProbe); }
     return params.toString();
   }
 
@@ -328,6 +414,7 @@ const SCRIPT: &str = r##""use strict";
         [el("td", { colspan: String(cols.length + 1) }, ["no entry matches the filters"])]));
     }
     detail();
+    renderWasi(service, runtime, status);
     remember();
   }
 
@@ -362,10 +449,14 @@ const SCRIPT: &str = r##""use strict";
       var c = m.cells[i], j = judged[i];
       if (status && c.status !== status) { return; }
       var verdict = j ? (j[0] === "known" ? "known difference: " + j[1] : "unexpected") : "";
+      var text = c.detail;
+      if (c.observed !== undefined) {
+        text = (text ? text + "\n" : "") + "observed: " + JSON.stringify(c.observed);
+      }
       body.appendChild(el("tr", { "class": "status-" + c.status, "data-case": c.case }, [
         el("td", { "class": "case" }, [c.case]),
         el("td", { "class": "status" }, [c.status]),
-        el("td", { "class": "detail" }, [el("pre", {}, [c.detail])]),
+        el("td", { "class": "detail" }, [el("pre", {}, [text])]),
         el("td", { "class": "verdict" }, [verdict])
       ]));
     });
@@ -374,6 +465,116 @@ const SCRIPT: &str = r##""use strict";
         .map(function (h) { return el("th", {}, [h]); }))]),
       body
     ]));
+  }
+
+  // --- WASI behaviour: a table per probe group, a column per runtime with probe cells. ---
+
+  function renderWasi(service, runtime, status) {
+    var section = document.getElementById("wasi");
+    if (!wasi || (service && service !== "probe")) { section.hidden = true; return; }
+    section.hidden = false;
+    var summary = document.getElementById("deny-summary");
+    summary.hidden = !deny.text;
+    summary.textContent = deny.text ? (deny.findings ? MARKS.finding + " " : "") + deny.text : "";
+    summary.className = deny.findings ? "verdict-finding" : "";
+    var cols = wasi.runtimes.map(function (id, n) { return { id: id, n: n }; })
+      .filter(function (c) { return !runtime || c.id === runtime; });
+    var holder = document.getElementById("wasi-tables");
+    holder.textContent = "";
+    wasi.groups.forEach(function (g) {
+      var rows = g.rows.filter(function (row) {
+        return !status || cols.some(function (c) {
+          var i = row.cells[c.n];
+          return i !== null && m.cells[i].status === status;
+        });
+      });
+      if (!rows.length) { return; }
+      var head = el("tr", {}, [el("th", { scope: "col" }, ["probe"]),
+                               el("th", { scope: "col" }, ["what it tests"])]);
+      cols.forEach(function (c) {
+        head.appendChild(el("th", { scope: "col", "data-runtime": c.id }, [c.id]));
+      });
+      var body = el("tbody");
+      rows.forEach(function (row) {
+        var tr = el("tr", { "data-probe": row.id }, [
+          el("th", { scope: "row" }, [el("code", {}, [row.id])]),
+          el("td", { "class": "description" }, [row.description])
+        ]);
+        cols.forEach(function (c) {
+          var i = row.cells[c.n];
+          if (i === null || i === undefined) {
+            tr.appendChild(el("td", { "data-runtime": c.id, "data-verdict": "none", "class": "verdict-none" },
+              ["\u2013"]));
+            return;
+          }
+          var e = entries[i], cell = m.cells[i], j = judged[i];
+          var classes = ["verdict-" + e.mark];
+          if (j) { classes.push(j[0]); }
+          if (status && cell.status !== status) { classes.push("dim"); }
+          var id = row.id + "@" + c.id;
+          if (id === openProbe) { classes.push("open"); }
+          var children = [MARKS[e.mark]];
+          if (e.mark === "finding") { children.push(" ", el("strong", {}, ["finding"])); }
+          if (e.text) { children.push(" ", e.observed ? el("code", {}, [e.text]) : e.text); }
+          var td = el("td", { "data-runtime": c.id, "data-verdict": e.mark, "data-status": cell.status,
+                              "class": classes.join(" "), tabindex: "0",
+                              title: row.id + " on " + c.id + ": " + e.mark }, children);
+          td.addEventListener("click", function () { showProbe(id); });
+          td.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { showProbe(id); } });
+          tr.appendChild(td);
+        });
+        body.appendChild(tr);
+      });
+      holder.appendChild(el("h3", {}, [g.group]));
+      holder.appendChild(el("table", { "class": "wasi", "data-group": g.group },
+        [el("thead", {}, [head]), body]));
+    });
+    if (!holder.firstChild) {
+      holder.appendChild(el("p", { "class": "none" }, ["no probe matches the filters"]));
+    }
+    probeDetail();
+  }
+
+  function showProbe(id) {
+    openProbe = openProbe === id ? null : id;
+    render();
+    if (openProbe) { document.getElementById("probe-detail").scrollIntoView({ block: "nearest" }); }
+  }
+
+  function probeDetail() {
+    var section = document.getElementById("probe-detail");
+    section.textContent = "";
+    var at = openProbe ? openProbe.lastIndexOf("@") : -1;
+    var probe = at < 0 ? null : openProbe.slice(0, at), rt = at < 0 ? null : openProbe.slice(at + 1);
+    var n = wasi.runtimes.indexOf(rt), row = null;
+    wasi.groups.forEach(function (g) {
+      g.rows.forEach(function (r) { if (r.id === probe) { row = r; } });
+    });
+    var i = row && n >= 0 ? row.cells[n] : null;
+    if (i === null || i === undefined) { section.hidden = true; return; }
+    section.hidden = false;
+    var c = m.cells[i], e = entries[i], j = judged[i];
+    var r = m.runtimes.filter(function (x) { return x.id === rt; })[0];
+    section.appendChild(el("h3", {}, [probe + " on " + rt + (r ? " (" + r.id + " " + r.version + ")" : "")]));
+    var close = el("button", { type: "button", id: "probe-detail-close" }, ["close"]);
+    close.addEventListener("click", function () { showProbe(openProbe); });
+    section.appendChild(close);
+    if (row.description) { section.appendChild(el("p", { "class": "description" }, [row.description])); }
+    var verdict = MARKS[e.mark] + " " + e.mark +
+      (e.mark === "finding" ? ": security finding, deny by default failed" : "");
+    var fields = [
+      ["verdict", verdict],
+      ["status", c.status],
+      ["observed", c.observed === undefined ? "(nothing observed)" : JSON.stringify(c.observed, null, 2)],
+      ["detail", c.detail]
+    ];
+    if (j) { fields.push(["judged", j[0] === "known" ? "known difference: " + j[1] : "unexpected: " + j[1]]); }
+    var body = el("tbody");
+    fields.forEach(function (f) {
+      body.appendChild(el("tr", { "data-field": f[0] }, [el("th", { scope: "row" }, [f[0]]),
+        el("td", f[0] === "verdict" ? { "class": "verdict-" + e.mark } : {}, [el("pre", {}, [f[1]])])]));
+    });
+    section.appendChild(el("table", { "class": "fields" }, [body]));
   }
 
   var params = new URLSearchParams(location.hash.slice(1));
@@ -385,6 +586,7 @@ const SCRIPT: &str = r##""use strict";
     select[k].addEventListener("change", render);
   });
   open = params.get("cell");
+  openProbe = params.get("probe");
   render();
 })();"##;
 
@@ -400,6 +602,7 @@ mod tests {
             schema: 1,
             generated: "2026-11-22T02:38:55Z".into(),
             commit: "abc1234".into(),
+            probes: Vec::new(),
             runtimes: vec![RuntimeInfo {
                 id: "rt".into(),
                 version: "1.0 <b>".into(),
@@ -418,6 +621,8 @@ mod tests {
                 status: Status::Fail,
                 detail: "</script><script>alert(1)</script> {{DATA}} & <!--".into(),
                 millis: 1.0,
+                observed: None,
+                verdict: None,
             }],
         };
         let page = html(&matrix, &Expectations::default());
@@ -444,5 +649,65 @@ mod tests {
             matrix.cells[0].detail.as_str()
         );
         assert_eq!(data["judged"]["0"][0], "unexpected");
+        assert_eq!(data["wasi"], Value::Null, "no probes, no WASI section");
+        assert!(!page.contains(r#"id="findings""#));
+    }
+
+    /// The JSON blob embedded in `page`.
+    fn blob(page: &str) -> Value {
+        let start = page.find(r#"id="matrix-data">"#).unwrap() + r#"id="matrix-data">"#.len();
+        let end = start + page[start..].find("</script>").unwrap();
+        serde_json::from_str(&page[start..end]).unwrap()
+    }
+
+    #[test]
+    fn the_wasi_section_travels_as_data_and_findings_are_in_the_header() {
+        let (mut matrix, expectations) = crate::matrix::wasi::tests::sample();
+        // An observation cannot end the script either.
+        let i = matrix
+            .cells
+            .iter()
+            .position(|c| c.case == "extra-probe")
+            .unwrap();
+        matrix.cells[i].observed = Some(json!({"x": "</script><!-- & <b>"}));
+        let page = html(&matrix, &expectations);
+        assert_eq!(page.matches("</script>").count(), 2);
+        assert!(!page.contains("<!--"));
+        let data = blob(&page);
+        assert_eq!(
+            data["matrix"]["cells"][i]["observed"]["x"],
+            "</script><!-- & <b>"
+        );
+        assert_eq!(
+            data["entries"][i.to_string()]["text"],
+            r#"{"x":"</script><!-- & <b>"}"#
+        );
+        // The table is laid out as matrix.md lays it out.
+        assert_eq!(
+            data["wasi"]["runtimes"],
+            json!(["wasmtime", "wasmer", "node"])
+        );
+        assert_eq!(data["wasi"]["groups"][3]["group"], "deny-by-default");
+        let row = &data["wasi"]["groups"][3]["rows"][0];
+        assert_eq!(row["id"], "deny-read-host-file");
+        let finding = row["cells"][1].as_u64().unwrap().to_string();
+        assert_eq!(data["entries"][&finding]["mark"], "finding");
+        assert_eq!(data["entries"][&finding]["observed"], true);
+        assert_eq!(data["judged"][&finding][0], "unexpected");
+        assert_eq!(
+            data["deny"],
+            json!({"text": "deny by default failed: 1 security finding (wasmer: deny-read-host-file)",
+                   "findings": 1})
+        );
+        // Service cells have no entry.
+        assert!(data["entries"].get("0").is_none());
+        // The header counts the findings; the page has the section, styled: a finding red.
+        assert!(page.contains(
+            "<p id=\"findings\" class=\"verdict-finding\">🟥 1 security finding (deny by default \
+             failed: the guest reached something never granted): wasmer: deny-read-host-file</p>"
+        ));
+        assert!(page.contains(r#"<section id="wasi" hidden>"#));
+        assert!(page.contains(".verdict-finding { background: #c62828; color: #fff;"));
+        assert!(page.contains(".verdict-violates { background: #ffcc80; }"));
     }
 }

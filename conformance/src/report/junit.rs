@@ -12,6 +12,10 @@
 //!   `<error>` with what went wrong; a stale expectation (the cell now passes, or differs in
 //!   another way) → `<failure>` saying so.
 //!
+//! A WASI probe cell's body also holds what the probe observed, and a security finding (a
+//! deny-by-default probe reached something never granted) says `security finding` at the
+//! start of its message, whatever the outcome.
+//!
 //! A runtime that is not available has no cells: its suite holds one skipped testcase,
 //! `(not available)`, with the reason and how to install it, so CI shows the column too.
 
@@ -19,6 +23,7 @@ use std::fmt::Write as _;
 
 use super::{escape_attr as attr, escape_text as text};
 use crate::expectations::{Expectations, Verdict};
+use crate::matrix::wasi::Mark;
 use crate::matrix::{Cell, Matrix, Status};
 
 /// What one testcase says beyond passing.
@@ -29,7 +34,49 @@ enum Outcome {
     Error { message: String, body: String },
 }
 
+/// What the message of a probe cell's outcome starts with: the security finding, if it is
+/// one.
+const FINDING: &str =
+    "security finding (deny by default failed: the guest reached something never granted)";
+
 fn outcome(cell: &Cell, expectations: &Expectations) -> Outcome {
+    let finding = cell.is_probe() && Mark::of(cell) == Mark::Finding;
+    let mut outcome = judged(cell, expectations);
+    if let Some(observed) = &cell.observed {
+        let observed = observed.to_string();
+        match &mut outcome {
+            Outcome::Passed => {}
+            Outcome::Skipped { output: text, .. }
+            | Outcome::Failure { body: text, .. }
+            | Outcome::Error { body: text, .. } => {
+                // Unless the detail already quotes it.
+                if !text.contains(&observed) {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str("observed: ");
+                    text.push_str(&observed);
+                }
+            }
+        }
+    }
+    if finding {
+        match &mut outcome {
+            Outcome::Passed => {}
+            Outcome::Skipped { message, .. }
+            | Outcome::Failure { message, .. }
+            | Outcome::Error { message, .. } => {
+                if !message.to_lowercase().contains("security finding") {
+                    *message = format!("{FINDING}: {message}");
+                }
+            }
+        }
+    }
+    outcome
+}
+
+/// The outcome as [`Expectations::verdict`] judges the cell.
+fn judged(cell: &Cell, expectations: &Expectations) -> Outcome {
     let first_line = |s: &str| s.lines().next().unwrap_or("").to_owned();
     match expectations.verdict(cell) {
         Verdict::Pass => Outcome::Passed,
@@ -232,6 +279,8 @@ mod tests {
             status,
             detail: detail.into(),
             millis: 250.0,
+            observed: None,
+            verdict: None,
         }
     }
 
@@ -240,6 +289,7 @@ mod tests {
             schema: 1,
             generated: "2026-11-22T02:38:55Z".into(),
             commit: "abc1234".into(),
+            probes: Vec::new(),
             runtimes: vec![
                 runtime("rt", true),
                 runtime("other", true),
@@ -338,6 +388,91 @@ mod tests {
         let stale = &xml[xml.find(r#"name="fixed""#).unwrap()..];
         assert!(stale.contains("<failure message=\"rt/command token/g fixed: passes, but"));
         assert!(stale.contains("remove the entry"));
+    }
+
+    #[test]
+    fn a_security_finding_says_so_and_probe_cases_show_the_observation() {
+        let (matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let xml = junit(&matrix, &expectations);
+        let case = |runtime: &str, name: &str| {
+            let suite = &xml[xml
+                .find(&format!(r#"<testsuite name="{runtime}""#))
+                .unwrap()..];
+            let at = suite.find(&format!(r#" name="{name}""#)).unwrap();
+            let end = at + suite[at..].find("</testcase>").unwrap();
+            suite[at..end].to_owned()
+        };
+        let finding = case("wasmer", "deny-read-host-file");
+        assert!(
+            finding.contains(
+                r#"<failure message="security finding (deny by default failed: the guest reached something never granted): a guest reaches only what the host granted: no preopen, no host file" type="failure">"#
+            ),
+            "{finding}"
+        );
+        assert!(
+            finding.contains(
+                r#"observed: {&quot;preopens&quot;:[&quot;/&quot;],&quot;std_read&quot;:{&quot;/etc/passwd&quot;:&quot;ok&quot;}}</failure>"#
+            ),
+            "{finding}"
+        );
+        assert!(xml.contains(
+            r#"<testcase classname="command.probe.deny-by-default" name="deny-read-host-file""#
+        ));
+        // A violation is an ordinary failure; a known one is skipped with its observation.
+        let violation = case("wasmer", "exit-42");
+        assert!(
+            violation.contains(
+                r#"<failure message="expected exit code 42, observed 1" type="failure">"#
+            ),
+            "{violation}"
+        );
+        let known = case("wasmer", "fs-readdir-cookies");
+        assert!(
+            known.contains(r#"<skipped message="known difference (fail): wasmer&#39;s"#),
+            "{known}"
+        );
+        assert!(known.contains("observed: {&quot;entries&quot;:"), "{known}");
+        assert!(!xml.replace(&finding, "").contains("security finding"));
+        // Explained, a finding is skipped as the run judges it, but still says what it is.
+        let explained = Expectations {
+            expectations: vec![crate::expectations::Expectation {
+                runtime: "wasmer".into(),
+                form: "command".into(),
+                service: "probe".into(),
+                case: "deny-read-host-file".into(),
+                status: Status::Fail,
+                reason: "tracked upstream".into(),
+            }],
+        };
+        let xml = junit(&matrix, &explained);
+        assert!(xml.contains(r#"<skipped message="security finding (deny by default failed: the guest reached something never granted): known difference (fail): tracked upstream"/>"#), "{xml}");
+
+        // A detail that already says so (as `probes::Probe::judge` writes it) and already
+        // quotes the observation is not said twice.
+        let mut matrix = matrix;
+        let cell = matrix
+            .cells
+            .iter_mut()
+            .find(|c| c.verdict.as_deref() == Some("finding"))
+            .unwrap();
+        cell.detail = format!(
+            "SECURITY FINDING (deny by default failed): no host file; observed {}",
+            cell.observed.as_ref().unwrap()
+        );
+        let xml = junit(&matrix, &expectations);
+        assert!(xml.contains(r#"<failure message="SECURITY FINDING (deny by default failed): no host file; observed {&quot;preopens&quot;"#), "{xml}");
+        let wasmer = xml.find(r#"<testsuite name="wasmer""#).unwrap();
+        let at = wasmer
+            + xml[wasmer..]
+                .find(r#"name="deny-read-host-file" time"#)
+                .unwrap();
+        let end = at + xml[at..].find("</testcase>").unwrap();
+        let finding = &xml[at..end];
+        let said = |text: &str| finding.matches(text).count();
+        assert_eq!(said("SECURITY FINDING"), 2, "message and body: {finding}");
+        assert_eq!(said("security finding"), 0, "{finding}");
+        assert_eq!(said("observed {"), 2, "{finding}");
+        assert_eq!(said("observed: "), 0, "{finding}");
     }
 
     #[test]

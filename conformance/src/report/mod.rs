@@ -16,6 +16,36 @@ pub mod diff;
 pub mod html;
 pub mod junit;
 
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::expectations::Expectations;
+use crate::matrix::Matrix;
+
+/// Writes every report of `matrix` into `dir`: `matrix.json`, `matrix.md`, `matrix.html`,
+/// `junit.xml`. Returns their paths, in that order.
+pub fn write_all(
+    matrix: &Matrix,
+    expectations: &Expectations,
+    dir: &Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let reports = [
+        ("matrix.json", serde_json::to_string_pretty(matrix)? + "\n"),
+        ("matrix.md", matrix.markdown(expectations)),
+        ("matrix.html", html::html(matrix, expectations)),
+        ("junit.xml", junit::junit(matrix, expectations)),
+    ];
+    let mut paths = Vec::new();
+    for (name, text) in reports {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
 /// Escapes `text` for XML or HTML content: `& < > " '` become references, and the control
 /// characters XML 1.0 cannot carry (all below U+0020 but tab, newline and carriage return,
 /// and U+FFFE, U+FFFF) are written out as `\x1b`-style text, so a garbled diff stays readable

@@ -17,18 +17,24 @@ async function compile(file) {
 }
 
 // node:wasi reads and writes real file descriptors, so the guest's stdio are temporary
-// files: the driver's own stdout carries the protocol.
+// files: the driver's own stdout carries the protocol. Its stdin does too, and node:wasi
+// would give the guest fd 0 by default, so "no stdin" (null) is /dev/null instead.
 async function command(req) {
   const module = await compile(req.wasm);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'node-wasi-'));
-  const files = ['stdin', 'stdout', 'stderr'].map((name) => path.join(dir, name));
-  fs.writeFileSync(files[0], req.stdin ?? '');
-  const [stdin, stdout, stderr] = [fs.openSync(files[0], 'r'), fs.openSync(files[1], 'w'), fs.openSync(files[2], 'w')];
+  const files = ['stdout', 'stderr'].map((name) => path.join(dir, name));
+  let input = '/dev/null';
+  if (req.stdin != null) {
+    input = path.join(dir, 'stdin');
+    fs.writeFileSync(input, req.stdin);
+  }
+  const [stdin, stdout, stderr] = [fs.openSync(input, 'r'), fs.openSync(files[0], 'w'), fs.openSync(files[1], 'w')];
   const wasi = new WASI({
     version: 'preview1',
     args: req.args ?? [],
     env: Object.fromEntries(req.env ?? []),
-    preopens: {},
+    // Guest path -> host directory, in the request's order (fds 3, 4, ...).
+    preopens: Object.fromEntries((req.dirs ?? []).map(([host, guest]) => [guest, host])),
     stdin,
     stdout,
     stderr,
@@ -47,8 +53,8 @@ async function command(req) {
   const result = {
     exit,
     trap,
-    stdout: fs.readFileSync(files[1], 'utf8'),
-    stderr: fs.readFileSync(files[2], 'utf8'),
+    stdout: fs.readFileSync(files[0], 'utf8'),
+    stderr: fs.readFileSync(files[1], 'utf8'),
   };
   fs.rmSync(dir, { recursive: true, force: true });
   return result;

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +24,8 @@ type request struct {
 	Wasm      string      `json:"wasm"`
 	Args      []string    `json:"args"`
 	Env       [][2]string `json:"env"`
-	Stdin     string      `json:"stdin"`
+	Stdin     *string     `json:"stdin"` // nil: none given
+	Dirs      [][2]string `json:"dirs"`  // [host, guest] pairs
 	TimeoutMs int64       `json:"timeout_ms"`
 }
 
@@ -96,14 +98,31 @@ func (d *driver) command(req request) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
+	// wazero's defaults are deterministic: a fake wall clock from 2022, a fake monotonic
+	// clock, sleeps that return at once and a fixed-seed random source. A service host
+	// gives the real ones, and so does the harness (the runtime table says so).
 	config := wazero.NewModuleConfig().
 		WithName("").
 		WithArgs(req.Args...).
-		WithStdin(strings.NewReader(req.Stdin)).
 		WithStdout(&stdout).
-		WithStderr(&stderr)
+		WithStderr(&stderr).
+		WithSysWalltime().
+		WithSysNanotime().
+		WithSysNanosleep().
+		WithRandSource(rand.Reader)
+	// Without WithStdin, wazero's stdin reads return EOF: that is "no stdin".
+	if req.Stdin != nil {
+		config = config.WithStdin(strings.NewReader(*req.Stdin))
+	}
 	for _, kv := range req.Env {
 		config = config.WithEnv(kv[0], kv[1])
+	}
+	if len(req.Dirs) > 0 {
+		fs := wazero.NewFSConfig()
+		for _, dir := range req.Dirs {
+			fs = fs.WithDirMount(dir[0], dir[1])
+		}
+		config = config.WithFSConfig(fs)
 	}
 	result := commandResult{}
 	mod, err := d.runtime.InstantiateModule(ctx, compiled, config)

@@ -4,81 +4,132 @@
 use anyhow::Context;
 use serde_json::{Value, json};
 use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
-use super::ComponentState;
+use wasmtime::component::{InstancePre, ResourceAny};
 
 wasmtime::component::bindgen!({
     path: "../wit/config",
     world: "config-validator",
 });
 
-use portable::config::types::{Config, DocumentFormat, Error, ErrorCode, Limits, NamedSchema};
+use portable::config::types::{
+    Config, DocumentFormat, Error, ErrorCode, Limits, NamedSchema, Outcome,
+};
 
-pub(super) fn call(
-    store: &mut Store<ComponentState>,
-    pre: &InstancePre<ComponentState>,
-    request: &Value,
-) -> anyhow::Result<Value> {
-    let request: config_core::json::Request =
-        serde_json::from_value(request.clone()).context("not a config request")?;
-    let limits = request.config.limits;
-    let config = Config {
-        schemas: request
-            .config
-            .schemas
-            .into_iter()
-            .map(|s| NamedSchema {
-                name: s.name,
-                schema: s.schema,
-            })
-            .collect(),
-        limits: Limits {
-            max_document_bytes: limits.max_document_bytes,
-            max_depth: limits.max_depth,
-            max_errors: limits.max_errors,
-        },
-        assert_formats: request.config.assert_formats,
-    };
-    let format = match request.format {
-        config_core::DocumentFormat::Json => DocumentFormat::Json,
-        config_core::DocumentFormat::Yaml => DocumentFormat::Yaml,
-        config_core::DocumentFormat::Toml => DocumentFormat::Toml,
-    };
-    let bindings = ConfigValidatorPre::new(pre.clone())?.instantiate(&mut *store)?;
-    let validator = bindings.portable_config_validator().validator();
-    let result = match validator.call_create(&mut *store, &config)? {
-        Ok(instance) => validator.call_validate(
-            &mut *store,
-            instance,
+/// An instance of the config validator, and its `validator` once created.
+pub(crate) struct Validator {
+    bindings: ConfigValidator,
+    validator: Option<ResourceAny>,
+}
+
+/// A config request in the WIT's types.
+pub(crate) struct Request {
+    config: Config,
+    schema: String,
+    document: String,
+    format: DocumentFormat,
+}
+
+impl<T: 'static> super::Guest<T> for Validator {
+    type Pre = ConfigValidatorPre<T>;
+    type Request = Request;
+    type Output = Result<Outcome, Error>;
+
+    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre> {
+        Ok(ConfigValidatorPre::new(pre)?)
+    }
+
+    fn request(json: &Value) -> anyhow::Result<Request> {
+        let request: config_core::json::Request =
+            serde_json::from_value(json.clone()).context("not a config request")?;
+        let limits = request.config.limits;
+        let config = Config {
+            schemas: request
+                .config
+                .schemas
+                .into_iter()
+                .map(|s| NamedSchema {
+                    name: s.name,
+                    schema: s.schema,
+                })
+                .collect(),
+            limits: Limits {
+                max_document_bytes: limits.max_document_bytes,
+                max_depth: limits.max_depth,
+                max_errors: limits.max_errors,
+            },
+            assert_formats: request.config.assert_formats,
+        };
+        let format = match request.format {
+            config_core::DocumentFormat::Json => DocumentFormat::Json,
+            config_core::DocumentFormat::Yaml => DocumentFormat::Yaml,
+            config_core::DocumentFormat::Toml => DocumentFormat::Toml,
+        };
+        Ok(Request {
+            config,
+            schema: request.schema,
+            document: request.document,
+            format,
+        })
+    }
+
+    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self> {
+        Ok(Validator {
+            bindings: pre.instantiate(store)?,
+            validator: None,
+        })
+    }
+
+    fn create(
+        &mut self,
+        store: &mut Store<T>,
+        request: &Request,
+    ) -> anyhow::Result<Result<(), Value>> {
+        let validator = self.bindings.portable_config_validator().validator();
+        Ok(match validator.call_create(store, &request.config)? {
+            Ok(created) => {
+                self.validator = Some(created);
+                Ok(())
+            }
+            Err(error) => Err(error_json(&error)),
+        })
+    }
+
+    fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
+        let created = self.validator.context("the validator was not created")?;
+        let validator = self.bindings.portable_config_validator().validator();
+        Ok(validator.call_validate(
+            store,
+            created,
             &request.schema,
             &request.document,
-            format,
-        )?,
-        Err(error) => Err(error),
-    };
-    Ok(match result {
-        Ok(outcome) => {
-            let violations: Vec<Value> = outcome
-                .violations
-                .iter()
-                .map(|v| {
-                    json!({
-                        "instance-path": v.instance_path,
-                        "keyword-location": v.keyword_location,
-                        "keyword": v.keyword,
-                        "code": v.code,
+            request.format,
+        )?)
+    }
+
+    fn response(output: Self::Output) -> anyhow::Result<Value> {
+        Ok(match output {
+            Ok(outcome) => {
+                let violations: Vec<Value> = outcome
+                    .violations
+                    .iter()
+                    .map(|v| {
+                        json!({
+                            "instance-path": v.instance_path,
+                            "keyword-location": v.keyword_location,
+                            "keyword": v.keyword,
+                            "code": v.code,
+                        })
                     })
-                })
-                .collect();
-            json!({"ok": {
-                "valid": outcome.valid,
-                "violations": violations,
-                "truncated": outcome.truncated,
-            }})
-        }
-        Err(error) => error_json(&error),
-    })
+                    .collect();
+                json!({"ok": {
+                    "valid": outcome.valid,
+                    "violations": violations,
+                    "truncated": outcome.truncated,
+                }})
+            }
+            Err(error) => error_json(&error),
+        })
+    }
 }
 
 fn error_json(error: &Error) -> Value {

@@ -2,9 +2,9 @@
 //! commands through WASI preview 1. Compiled code is cached on disk (`.cwasm`), so a second
 //! run only deserialises it.
 
-mod config;
-mod thumbnail;
-mod token;
+pub(crate) mod config;
+pub(crate) mod thumbnail;
+pub(crate) mod token;
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -13,25 +13,24 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use conformance::{Availability, Form, Job, Kind, Target};
+use conformance::{Availability, CommandJob, CommandRun, Form, Job, Kind, Target};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker as ComponentLinker, ResourceTable};
+use wasmtime::component::{Component, InstancePre, Linker as ComponentLinker, ResourceTable};
 use wasmtime::{Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::Settings;
-use crate::command::CommandRun;
 
 /// The embedded wasmtime's version; `version_matches_the_lock_file` keeps it honest.
 pub(crate) const VERSION: &str = "48.0.8";
 
 /// Epoch tick: the granularity of the per-case deadline.
-const TICK: Duration = Duration::from_millis(10);
+pub(crate) const TICK: Duration = Duration::from_millis(10);
 /// Linear memory a guest may use.
-const MEMORY_LIMIT: usize = 512 << 20;
+pub(crate) const MEMORY_LIMIT: usize = 512 << 20;
 /// Output a command may write.
 const OUTPUT_LIMIT: usize = 16 << 20;
 
@@ -216,26 +215,33 @@ impl Wasmtime {
         let mut store = self.store(state, job.timeout);
         store.limiter(|s| &mut s.limits);
         match job.service.as_str() {
-            "token" => token::call(&mut store, &pre, &job.request),
-            "config" => config::call(&mut store, &pre, &job.request),
-            "thumbnail" => thumbnail::call(&mut store, &pre, &job.request),
+            "token" => serve::<token::Token>(&mut store, &pre, &job.request),
+            "config" => serve::<config::Validator>(&mut store, &pre, &job.request),
+            "thumbnail" => serve::<thumbnail::Thumbnailer>(&mut store, &pre, &job.request),
             other => bail!("no component binding for service `{other}`"),
         }
     }
 
-    fn run_command(&self, job: &Job, wasm: &Path) -> anyhow::Result<Value> {
-        let pre = self.module(wasm)?;
+    fn command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        let pre = self.module(&job.wasm)?;
         let stdout = MemoryOutputPipe::new(OUTPUT_LIMIT);
         let stderr = MemoryOutputPipe::new(OUTPUT_LIMIT);
-        let wasi = WasiCtxBuilder::new()
-            .stdin(MemoryInputPipe::new(serde_json::to_vec(&job.request)?))
-            .stdout(stdout.clone())
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stdout.clone())
             .stderr(stderr.clone())
-            .arg(format!("{}-command", job.service))
-            .build_p1();
+            .args(&job.args)
+            .envs(&job.env);
+        if let Some(stdin) = &job.stdin {
+            wasi.stdin(MemoryInputPipe::new(stdin.clone().into_bytes()));
+        }
+        for dir in &job.dirs {
+            wasi.preopened_dir(&dir.host, &dir.guest, FsPerms::ReadWrite)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("preopening {}", dir.host.display()))?;
+        }
         let mut store = self.store(
             CommandState {
-                wasi,
+                wasi: wasi.build_p1(),
                 limits: limits(),
             },
             job.timeout,
@@ -258,7 +264,50 @@ impl Wasmtime {
                 None => run.trap = Some(format!("{e:#}")),
             },
         }
-        run.into_response()
+        Ok(run)
+    }
+}
+
+/// A service's WIT world, driven in the steps a host takes: instantiate, `create` the
+/// resource from the deployment config, call it. The harness takes them all for each request
+/// ([`serve`]); the benchmarks (`crate::bench`) time each one on its own. The request is
+/// converted from its JSON form to the WIT's types once, before any step.
+pub(crate) trait Guest<T: 'static>: Sized {
+    /// The world's bindings over an `InstancePre`: its exports looked up once.
+    type Pre: Clone;
+    /// A request in the WIT's types.
+    type Request;
+    /// What the resource's method returns, in the WIT's types.
+    type Output;
+
+    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre>;
+    fn request(json: &Value) -> anyhow::Result<Self::Request>;
+    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self>;
+    /// The resource's `create`; `Ok(Err(response))` when the service refuses the config
+    /// (`response` is the refusal in the JSON form).
+    fn create(
+        &mut self,
+        store: &mut Store<T>,
+        request: &Self::Request,
+    ) -> anyhow::Result<Result<(), Value>>;
+    /// The request itself, on the resource `create` made.
+    fn call(&mut self, store: &mut Store<T>, request: &Self::Request)
+    -> anyhow::Result<Self::Output>;
+    /// The JSON form of the response.
+    fn response(output: Self::Output) -> anyhow::Result<Value>;
+}
+
+/// One request on a fresh instance: every step of [`Guest`].
+fn serve<G: Guest<ComponentState>>(
+    store: &mut Store<ComponentState>,
+    pre: &InstancePre<ComponentState>,
+    request: &Value,
+) -> anyhow::Result<Value> {
+    let request = G::request(request)?;
+    let mut guest = G::instantiate(store, &G::pre(pre.clone())?)?;
+    match guest.create(store, &request)? {
+        Err(refusal) => Ok(refusal),
+        Ok(()) => G::response(guest.call(store, &request)?),
     }
 }
 
@@ -278,7 +327,7 @@ pub(crate) fn wit_case_name(case: impl std::fmt::Debug) -> String {
 }
 
 /// Advances the engine's epoch every [`TICK`] until the engine is dropped.
-fn start_epoch_ticker(engine: &Engine) {
+pub(crate) fn start_epoch_ticker(engine: &Engine) {
     let weak = engine.weak();
     let _ = std::thread::Builder::new()
         .name("wasmtime-epoch".into())
@@ -341,9 +390,12 @@ impl Target for Wasmtime {
         let wasm = job.artifact.as_deref().context("no artifact to run")?;
         match job.form {
             Form::Component => self.run_component(job, wasm),
-            Form::Command => self.run_command(job, wasm),
             form => bail!("wasmtime does not run the {form} form"),
         }
+    }
+
+    fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
+        self.command(job)
     }
 }
 
@@ -384,7 +436,7 @@ mod tests {
             cache_dir: dir.join("cache"),
             drivers_dir: dir.join("drivers"),
         });
-        wasmtime.run(&job)
+        wasmtime.run_command(&job)?.into_response()
     }
 
     #[test]

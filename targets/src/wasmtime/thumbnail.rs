@@ -4,9 +4,7 @@
 use anyhow::Context;
 use serde_json::{Value, json};
 use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
-use super::ComponentState;
+use wasmtime::component::{InstancePre, ResourceAny};
 
 wasmtime::component::bindgen!({
     path: "../wit/thumbnail",
@@ -14,59 +12,108 @@ wasmtime::component::bindgen!({
 });
 
 use portable::thumbnail::types::{
-    Config, Error, ErrorCode, Fit, ImageFormat, Limits, Request, Rgb,
+    Config, Error, ErrorCode, Fit, ImageFormat, Limits, Request as WitRequest, Rgb,
+    Thumbnail as Output,
 };
 
-pub(super) fn call(
-    store: &mut Store<ComponentState>,
-    pre: &InstancePre<ComponentState>,
-    request: &Value,
-) -> anyhow::Result<Value> {
-    let request: thumbnail_core::json::Request =
-        serde_json::from_value(request.clone()).context("not a thumbnail request")?;
-    let limits = request.config.limits;
-    let config = Config {
-        limits: Limits {
-            max_input_bytes: limits.max_input_bytes,
-            max_pixels: limits.max_pixels,
-            max_alloc_bytes: limits.max_alloc_bytes,
-        },
-    };
-    let r = &request.request;
-    let wit_request = Request {
-        width: r.width,
-        height: r.height,
-        fit: match r.fit {
-            thumbnail_core::Fit::Contain => Fit::Contain,
-            thumbnail_core::Fit::Cover => Fit::Cover,
-            thumbnail_core::Fit::Fill => Fit::Fill,
-        },
-        format: wit_format(r.format),
-        quality: r.quality,
-        upscale: r.upscale,
-        background: r.background.map(|c| Rgb {
-            r: c.r,
-            g: c.g,
-            b: c.b,
-        }),
-    };
-    let bindings = ThumbnailPre::new(pre.clone())?.instantiate(&mut *store)?;
-    let thumbnailer = bindings.portable_thumbnail_thumbnailer().thumbnailer();
-    let result = match thumbnailer.call_create(&mut *store, config)? {
-        Ok(instance) => {
-            thumbnailer.call_thumbnail(&mut *store, instance, &request.image, wit_request)?
-        }
-        Err(error) => Err(error),
-    };
-    Ok(match result {
-        Ok(thumbnail) => json!({"ok": {
-            "format": format_name(thumbnail.format),
-            "width": thumbnail.width,
-            "height": thumbnail.height,
-            "bytes": thumbnail_core::json::base64::encode(&thumbnail.bytes),
-        }}),
-        Err(error) => error_json(&error),
-    })
+/// An instance of the thumbnailer, and its `thumbnailer` once created.
+pub(crate) struct Thumbnailer {
+    /// The world's bindings (bindgen names them after the world).
+    bindings: Thumbnail,
+    thumbnailer: Option<ResourceAny>,
+}
+
+/// A thumbnail request in the WIT's types.
+pub(crate) struct Request {
+    config: Config,
+    image: Vec<u8>,
+    request: WitRequest,
+}
+
+impl<T: 'static> super::Guest<T> for Thumbnailer {
+    type Pre = ThumbnailPre<T>;
+    type Request = Request;
+    type Output = Result<Output, Error>;
+
+    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre> {
+        Ok(ThumbnailPre::new(pre)?)
+    }
+
+    fn request(json: &Value) -> anyhow::Result<Request> {
+        let request: thumbnail_core::json::Request =
+            serde_json::from_value(json.clone()).context("not a thumbnail request")?;
+        let limits = request.config.limits;
+        let config = Config {
+            limits: Limits {
+                max_input_bytes: limits.max_input_bytes,
+                max_pixels: limits.max_pixels,
+                max_alloc_bytes: limits.max_alloc_bytes,
+            },
+        };
+        let r = &request.request;
+        let wit_request = WitRequest {
+            width: r.width,
+            height: r.height,
+            fit: match r.fit {
+                thumbnail_core::Fit::Contain => Fit::Contain,
+                thumbnail_core::Fit::Cover => Fit::Cover,
+                thumbnail_core::Fit::Fill => Fit::Fill,
+            },
+            format: wit_format(r.format),
+            quality: r.quality,
+            upscale: r.upscale,
+            background: r.background.map(|c| Rgb {
+                r: c.r,
+                g: c.g,
+                b: c.b,
+            }),
+        };
+        Ok(Request {
+            config,
+            image: request.image,
+            request: wit_request,
+        })
+    }
+
+    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self> {
+        Ok(Thumbnailer {
+            bindings: pre.instantiate(store)?,
+            thumbnailer: None,
+        })
+    }
+
+    fn create(
+        &mut self,
+        store: &mut Store<T>,
+        request: &Request,
+    ) -> anyhow::Result<Result<(), Value>> {
+        let thumbnailer = self.bindings.portable_thumbnail_thumbnailer().thumbnailer();
+        Ok(match thumbnailer.call_create(store, request.config)? {
+            Ok(created) => {
+                self.thumbnailer = Some(created);
+                Ok(())
+            }
+            Err(error) => Err(error_json(&error)),
+        })
+    }
+
+    fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
+        let created = self.thumbnailer.context("the thumbnailer was not created")?;
+        let thumbnailer = self.bindings.portable_thumbnail_thumbnailer().thumbnailer();
+        Ok(thumbnailer.call_thumbnail(store, created, &request.image, request.request)?)
+    }
+
+    fn response(output: Self::Output) -> anyhow::Result<Value> {
+        Ok(match output {
+            Ok(thumbnail) => json!({"ok": {
+                "format": format_name(thumbnail.format),
+                "width": thumbnail.width,
+                "height": thumbnail.height,
+                "bytes": thumbnail_core::json::base64::encode(&thumbnail.bytes),
+            }}),
+            Err(error) => error_json(&error),
+        })
+    }
 }
 
 fn wit_format(format: thumbnail_core::ImageFormat) -> ImageFormat {

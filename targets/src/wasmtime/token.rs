@@ -4,52 +4,99 @@
 use anyhow::Context;
 use serde_json::{Value, json};
 use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
-use super::ComponentState;
+use wasmtime::component::{InstancePre, ResourceAny};
 
 wasmtime::component::bindgen!({
     path: "../wit/token",
     world: "token-verifier",
 });
 
-use portable::token::types::{Config, Error, ErrorCode, Policy};
+use portable::token::types::{Config, Error, ErrorCode, Policy, Verified};
 
-pub(super) fn call(
-    store: &mut Store<ComponentState>,
-    pre: &InstancePre<ComponentState>,
-    request: &Value,
-) -> anyhow::Result<Value> {
-    let request: token_core::json::Request =
-        serde_json::from_value(request.clone()).context("not a token request")?;
-    let policy = request.config.policy;
-    let config = Config {
-        jwks: request.config.jwks,
-        policy: Policy {
-            allowed_algorithms: policy.allowed_algorithms,
-            allowed_issuers: policy.allowed_issuers,
-            audiences: policy.audiences,
-            require_exp: policy.require_exp,
-            leeway_seconds: policy.leeway_seconds,
-            max_age_seconds: policy.max_age_seconds,
-            required_claims: policy.required_claims,
-            max_token_bytes: policy.max_token_bytes,
-        },
-    };
-    let bindings = TokenVerifierPre::new(pre.clone())?.instantiate(&mut *store)?;
-    let verifier = bindings.portable_token_verifier().verifier();
-    let result = match verifier.call_create(&mut *store, &config)? {
-        Ok(instance) => verifier.call_verify(&mut *store, instance, &request.token, request.now)?,
-        Err(error) => Err(error),
-    };
-    Ok(match result {
-        Ok(verified) => {
-            let claims: Value = serde_json::from_str(&verified.claims)
-                .context("the component's claims are not JSON")?;
-            json!({"ok": {"alg": verified.alg, "kid": verified.kid, "claims": claims}})
-        }
-        Err(error) => error_json(&error),
-    })
+/// An instance of the token verifier, and its `verifier` once created.
+pub(crate) struct Token {
+    bindings: TokenVerifier,
+    verifier: Option<ResourceAny>,
+}
+
+/// A token request in the WIT's types.
+pub(crate) struct Request {
+    config: Config,
+    token: String,
+    now: Option<i64>,
+}
+
+impl<T: 'static> super::Guest<T> for Token {
+    type Pre = TokenVerifierPre<T>;
+    type Request = Request;
+    type Output = Result<Verified, Error>;
+
+    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre> {
+        Ok(TokenVerifierPre::new(pre)?)
+    }
+
+    fn request(json: &Value) -> anyhow::Result<Request> {
+        let request: token_core::json::Request =
+            serde_json::from_value(json.clone()).context("not a token request")?;
+        let policy = request.config.policy;
+        let config = Config {
+            jwks: request.config.jwks,
+            policy: Policy {
+                allowed_algorithms: policy.allowed_algorithms,
+                allowed_issuers: policy.allowed_issuers,
+                audiences: policy.audiences,
+                require_exp: policy.require_exp,
+                leeway_seconds: policy.leeway_seconds,
+                max_age_seconds: policy.max_age_seconds,
+                required_claims: policy.required_claims,
+                max_token_bytes: policy.max_token_bytes,
+            },
+        };
+        Ok(Request {
+            config,
+            token: request.token,
+            now: request.now,
+        })
+    }
+
+    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self> {
+        Ok(Token {
+            bindings: pre.instantiate(store)?,
+            verifier: None,
+        })
+    }
+
+    fn create(
+        &mut self,
+        store: &mut Store<T>,
+        request: &Request,
+    ) -> anyhow::Result<Result<(), Value>> {
+        let verifier = self.bindings.portable_token_verifier().verifier();
+        Ok(match verifier.call_create(store, &request.config)? {
+            Ok(created) => {
+                self.verifier = Some(created);
+                Ok(())
+            }
+            Err(error) => Err(error_json(&error)),
+        })
+    }
+
+    fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
+        let created = self.verifier.context("the verifier was not created")?;
+        let verifier = self.bindings.portable_token_verifier().verifier();
+        Ok(verifier.call_verify(store, created, &request.token, request.now)?)
+    }
+
+    fn response(output: Self::Output) -> anyhow::Result<Value> {
+        Ok(match output {
+            Ok(verified) => {
+                let claims: Value = serde_json::from_str(&verified.claims)
+                    .context("the component's claims are not JSON")?;
+                json!({"ok": {"alg": verified.alg, "kid": verified.kid, "claims": claims}})
+            }
+            Err(error) => error_json(&error),
+        })
+    }
 }
 
 fn error_json(error: &Error) -> Value {

@@ -95,11 +95,17 @@ public final class Driver {
         var stdout = new ByteArrayOutputStream();
         var stderr = new ByteArrayOutputStream();
         var options = WasiOptions.builder()
-                .withStdin(new ByteArrayInputStream(request.path("stdin").asText().getBytes(StandardCharsets.UTF_8)))
                 .withStdout(stdout)
                 .withStderr(stderr)
                 .withArguments(args);
+        // A null stdin keeps Chicory's default, an empty stream: that is "no stdin".
+        JsonNode stdin = request.path("stdin");
+        if (stdin.isTextual()) {
+            options.withStdin(new ByteArrayInputStream(stdin.asText().getBytes(StandardCharsets.UTF_8)));
+        }
         request.path("env").forEach(kv -> options.withEnvironment(kv.get(0).asText(), kv.get(1).asText()));
+        // [host, guest] pairs: each host directory on the default (real) file system.
+        request.path("dirs").forEach(dir -> options.withDirectory(dir.get(1).asText(), Path.of(dir.get(0).asText())));
         ObjectNode result = JSON.createObjectNode();
         result.putNull("exit");
         result.putNull("trap");
