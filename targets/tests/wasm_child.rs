@@ -2,7 +2,7 @@
 //! binary itself, started as the wasm3 target starts it.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
 /// A command module whose `_start` calls `proc_exit(7)`, encoded by hand (no `wat`).
 fn exits_with_7() -> Vec<u8> {
@@ -38,25 +38,33 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
-fn the_child_runs_a_guest_and_reports_its_exit_code() {
-    let dir = scratch("exit");
-    let wasm = dir.join("exit.wasm");
-    std::fs::write(&wasm, exits_with_7()).unwrap();
+/// Runs `wasm` in a wasm3 child, as the wasm3 target does: its exit status and its report
+/// (`None` when it wrote none).
+fn run_in_child(name: &str, wasm: &[u8]) -> (ExitStatus, Option<serde_json::Value>) {
+    let dir = scratch(name);
+    let module = dir.join(format!("{name}.wasm"));
+    std::fs::write(&module, wasm).unwrap();
     let report = dir.join("report.json");
     let status = Command::new(env!("CARGO_BIN_EXE_harness"))
         .args(["--wasm-child", "wasm3"])
         .arg(&report)
-        .arg(&wasm)
+        .arg(&module)
         .arg("probe-command")
         .current_dir(&dir)
         .status()
         .unwrap();
-    assert_eq!(status.code(), Some(7));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    assert_eq!(report, serde_json::json!({"exit": 7}));
+    let report = std::fs::read_to_string(&report)
+        .ok()
+        .map(|text| serde_json::from_str(&text).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
+    (status, report)
+}
+
+#[test]
+fn the_child_runs_a_guest_and_reports_its_exit_code() {
+    let (status, report) = run_in_child("exit", &exits_with_7());
+    assert_eq!(status.code(), Some(7));
+    assert_eq!(report, Some(serde_json::json!({"exit": 7})));
 }
 
 #[test]
@@ -77,24 +85,8 @@ fn a_guest_that_crashes_wasm3_costs_only_the_child() {
     let mut body = vec![0xfd, 0x0c];
     body.extend_from_slice(&[0; 16]);
     body.push(0x1a);
-    let dir = scratch("simd");
-    let wasm = dir.join("simd.wasm");
-    std::fs::write(&wasm, command_with_body(&body)).unwrap();
-    let report = dir.join("report.json");
-    let status = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["--wasm-child", "wasm3"])
-        .arg(&report)
-        .arg(&wasm)
-        .arg("probe-command")
-        .current_dir(&dir)
-        .status()
-        .unwrap();
-    match std::fs::read_to_string(&report) {
-        Ok(text) => {
-            let report: serde_json::Value = serde_json::from_str(&text).unwrap();
-            assert!(report["unrunnable"].is_string(), "{report}");
-        }
-        Err(_) => assert!(status.code().is_none(), "no report, yet {status}"),
+    match run_in_child("simd", &command_with_body(&body)) {
+        (_, Some(report)) => assert!(report["unrunnable"].is_string(), "{report}"),
+        (status, None) => assert!(status.code().is_none(), "no report, yet {status}"),
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
