@@ -3,7 +3,10 @@
 //! It stays light (no wasmtime): the harness is the `harness` binary of the `targets`
 //! crate, which `test-all-runtimes` builds and runs after building the guest artifacts.
 
+mod byo;
+mod dist;
 mod fixtures;
+mod matrix;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,14 +34,44 @@ Commands:
                         --timeout, --diff [<matrix.json>] (what changed since a baseline,
                         by default conformance/matrix.json at git HEAD; fails on a
                         regression), --update (rewrite COMPATIBILITY.md and that baseline),
+                        --shard K/N (a deterministic, cost-balanced part of the cells),
+                        --wasm <file|dir> [--spec <json>] (bring your own module),
                         --list. `cargo xtask test-all-runtimes --help` explains them all.
                         `--features wasmedge` (not passed on) builds the harness with the
                         WasmEdge target, which needs libwasmedge installed.
+  byo-examples [harness options]
+                        Build conformance/byo-examples (small WASI programs) for
+                        wasm32-wasip1, stage its specs with each spec's module beside it in
+                        <target>/conformance/byo-examples/ and run them on every runtime:
+                        test-all-runtimes --wasm <that directory>, so the matrix is written
+                        to <target>/conformance/byo/. Options go on to the harness.
+  dist [--matrix <matrix.json>]
+                        build, then write <target>/dist/<service>-<version>/ per service:
+                        component, command, WIT, example request and response, matrix rows
+                        (from <target>/conformance/matrix.json if a run left one, else
+                        conformance/matrix.json), a README with platform wiring, SHA256SUMS.
+  dist --check-reproducible [--full]
+                        dist, then build the bundles again from a copy of the sources at
+                        another path (other target dir and cargo home path) and fail unless
+                        both are byte-identical. The second target dir is kept between runs;
+                        --full starts it empty (a full second build).
+  dist --check-bundle [--embed] [<service>...]
+                        dist, then copy each bundle into an empty directory and run its
+                        README's steps there (sha256sum -c, the example through node:wasi,
+                        the wasmtime CLI if installed); --embed also builds and runs the
+                        wasmtime embedding example (downloads wasmtime; many minutes).
+  matrix merge <matrix.json>... [--out <dir>] [--expectations <file>]
+                        Combine the matrix.json of every --shard K/N run into the whole
+                        matrix and write all its reports (default <target>/conformance/
+                        merged/); fails if a cell is in two shards, the shards measured
+                        different commits or runtime versions, or a cell is unexpected.
   fixtures [--check]    Regenerate the deterministic fixtures (keys, tokens, vectors) into
                         conformance/; --check only verifies the checked-in ones are identical.
   ci                    What CI runs: fmt check, clippy (warnings denied, host and wasm
-                        targets), fixtures --check, test-all-runtimes --diff, then the
-                        unit tests.
+                        targets), fixtures --check, test-all-runtimes --diff, a
+                        --shard 1/2 + 2/2 merge of the native column, byo-examples,
+                        dist --check-reproducible, dist --check-bundle, then the unit
+                        tests.
 
 <target> is cargo's target directory (CARGO_TARGET_DIR if set, else ./target).
 ";
@@ -63,6 +96,8 @@ const GUESTS: [(&str, &str, &str, &str); 6] = [
 
 /// Cargo profile for guest artifacts (see the workspace Cargo.toml).
 const GUEST_PROFILE: &str = "wasm";
+/// The target the WASI probes (`conformance/probes`) are built for.
+const PROBES_TARGET: &str = "wasm32-wasip1";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -85,7 +120,10 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     match command {
         "setup" => setup(),
         "build" => build().map(|_| ()),
+        "dist" => dist::main(rest),
         "test-all-runtimes" => test_all_runtimes(rest),
+        "byo-examples" => byo::examples(rest),
+        "matrix" => matrix::main(rest),
         "fixtures" => match rest {
             [] => write_fixtures(&root),
             [flag] if flag == "--check" => check_fixtures(&root),
@@ -411,8 +449,14 @@ fn build() -> anyhow::Result<PathBuf> {
     {
         let mut cmd = cargo();
         cmd.args(["build", "--profile", GUEST_PROFILE, "--target", triple]);
+        // Path-independent artifacts, so `dist` bundles are reproducible (see dist.rs).
+        cmd.args(dist::remap_config(triple, Path::new("."), &target));
         for (_, _, package, _) in GUESTS.iter().filter(|g| g.3 == triple) {
             cmd.args(["--package", package]);
+        }
+        if triple == PROBES_TARGET {
+            // The WASI probes: one `<id>.wasm` per probe, beside the commands.
+            cmd.args(["--package", "wasi-probes"]);
         }
         run_cmd(cmd)?;
     }
@@ -484,14 +528,17 @@ fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
         .parent()
         .context("artifacts.json has a directory")?;
     let mut cmd = harness(&features)?;
-    cmd.arg("--artifacts")
-        .arg(&artifacts)
-        .arg("--out")
-        .arg(out)
-        .arg("--cache")
+    cmd.arg("--artifacts").arg(&artifacts);
+    // Reports go beside the artifacts unless the caller says where (e.g. one per shard).
+    if !harness_args.iter().any(|a| a == "--out" || a.starts_with("--out=")) {
+        cmd.arg("--out").arg(out);
+    }
+    cmd.arg("--cache")
         .arg(out.join("cache"))
         .arg("--drivers")
         .arg(out.join("drivers"))
+        .arg("--probe-wasm")
+        .arg(target_dir()?.join(PROBES_TARGET).join(GUEST_PROFILE))
         .args(harness_args);
     run_cmd(cmd)
 }
@@ -568,8 +615,9 @@ fn ci() -> anyhow::Result<()> {
             clippy.args(["--package", package]);
         }
         if triple == "wasm32-wasip1" {
-            // The WASI probes, checked for the target they are written for.
-            clippy.args(["--package", "wasi-probes"]);
+            // The WASI probes and the bring-your-own-wasm examples, checked for the target
+            // they are written for.
+            clippy.args(["--package", "wasi-probes", "--package", "byo-examples"]);
         }
         clippy.args(["--", "-D", "warnings"]);
         run_cmd(clippy)?;
@@ -580,6 +628,16 @@ fn ci() -> anyhow::Result<()> {
     // Only statuses are compared, and runtimes this machine lacks are left out, so the
     // check does not depend on timing or on what is installed.
     test_all_runtimes(&["--diff".to_owned()])?;
+    // `--shard` + `matrix merge` for real, on the quick native column.
+    matrix::check_round_trip()?;
+    // The bring-your-own-wasm mode on its examples: fails on any cell that neither passes
+    // nor is explained in their expectations.json.
+    byo::examples(&[])?;
+    // The release bundles (with this run's matrix rows): byte-identical to a second build
+    // from a copy of the sources elsewhere (about 2 minutes once its target directory
+    // exists, 5 from empty), then each tried in an empty directory as its README says.
+    dist::main(&["--check-reproducible".to_owned()])?;
+    dist::main(&["--check-bundle".to_owned()])?;
 
     // Unit and integration tests last, so the run ends with cargo's test summary.
     // (`--all-targets` leaves out doc-tests: this workspace has none.)

@@ -1,0 +1,1192 @@
+//! `cargo xtask dist`: one self-sufficient bundle per service.
+//!
+//! `<target>/dist/<service>-<version>/` holds the component and the command, the WIT
+//! package, the service's rows of the conformance matrix, an example request with the
+//! response the native reference gives, a runner for Node's `node:wasi`, a wasmtime
+//! embedding example, a README (from `dist/README.md.tmpl`) and `SHA256SUMS` over all of it.
+//!
+//! The bundles are reproducible: the guest build remaps every absolute path (see
+//! [`remap_config`]), and nothing else in a bundle depends on the machine, the time or the
+//! target directory. `--check-reproducible` builds them a second time from a copy of the
+//! sources at another path, with another target directory and cargo home, and compares the
+//! two byte for byte; `--check-bundle` copies each bundle into an empty directory and runs the
+//! steps of its README there.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::{GUEST_PROFILE, build, cargo, run_cmd};
+
+/// The bundle README; `{{name}}` placeholders are filled by [`render`].
+const README: &str = include_str!("dist/README.md.tmpl");
+/// The `node:wasi` runner shipped in every bundle (service-independent).
+const RUNNER: &str = include_str!("dist/run.mjs");
+/// The wasmtime embedding example: its Cargo.toml, and main.rs = the common part + the
+/// service's binding.
+const EMBED_CARGO: &str = include_str!("dist/embed/Cargo.toml.tmpl");
+const EMBED_MAIN: &str = include_str!("dist/embed/main.rs.tmpl");
+
+/// What a bundle says about its service beyond what the build knows.
+struct Service {
+    name: &'static str,
+    /// One line for the README's title.
+    title: &'static str,
+    /// The world the component exports, and its type name in wasmtime's and jco's bindings.
+    world: &'static str,
+    world_type: &'static str,
+    /// The exported interface and its resource (`<interface>.<Resource>` in jco's bindings).
+    interface: &'static str,
+    resource_type: &'static str,
+    /// The vector group and case whose request is the bundle's example.
+    example: (&'static str, &'static str),
+    /// The service's part of the embedding example: bindings and `fn serve`; and the
+    /// dependencies it needs beyond the common ones (lines of embed/Cargo.toml).
+    embed: &'static str,
+    embed_deps: &'static str,
+    /// The Cloudflare snippet's call: `body` (the JSON form) in, a `Response` out.
+    js_call: &'static str,
+}
+
+const SERVICES: [Service; 3] = [
+    Service {
+        name: "token",
+        title: "JWT verification against a JWKS and a policy",
+        world: "token-verifier",
+        world_type: "TokenVerifier",
+        interface: "verifier",
+        resource_type: "Verifier",
+        example: ("rfc-examples", "rfc7515-a1"),
+        embed: include_str!("dist/embed/token.rs"),
+        embed_deps: "",
+        js_call: "      const { Verifier } = service.verifier;
+      const verifier = Verifier.create(toJs(body.config));
+      const now = body.now == null ? undefined : BigInt(body.now);
+      const verified = verifier.verify(body.token, now);
+      return Response.json({ ok: { ...toJson(verified), claims: JSON.parse(verified.claims) } });",
+    },
+    Service {
+        name: "config",
+        title: "JSON Schema validation of JSON, YAML and TOML documents",
+        world: "config-validator",
+        world_type: "ConfigValidator",
+        interface: "validator",
+        resource_type: "Validator",
+        example: ("service-config", "yaml-invalid"),
+        embed: include_str!("dist/embed/config.rs"),
+        embed_deps: "",
+        js_call: "      const { Validator } = service.validator;
+      const validator = Validator.create(toJs(body.config));
+      const outcome = validator.validate(body.schema, body.document, body.format);
+      return Response.json({ ok: toJson(outcome) });",
+    },
+    Service {
+        name: "thumbnail",
+        title: "thumbnails of JPEG, PNG, WebP and GIF images",
+        world: "thumbnail",
+        world_type: "Thumbnail",
+        interface: "thumbnailer",
+        resource_type: "Thumbnailer",
+        example: ("formats-and-fits", "contain-png"),
+        embed: include_str!("dist/embed/thumbnail.rs"),
+        embed_deps: "\nbase64 = \"0.22\"",
+        js_call: "      const { Thumbnailer } = service.thumbnailer;
+      const image = Uint8Array.from(atob(body.image), (c) => c.charCodeAt(0));
+      const thumbnail = Thumbnailer.create(toJs(body.config)).thumbnail(image, toJs(body.request));
+      // The image itself as the body; its size in headers.
+      return new Response(thumbnail.bytes, {
+        headers: {
+          'content-type': `image/${thumbnail.format}`,
+          'x-width': `${thumbnail.width}`,
+          'x-height': `${thumbnail.height}`,
+        },
+      });",
+    },
+];
+
+const USAGE: &str = "usage: cargo xtask dist [--matrix <matrix.json>] [--out <dir>]
+       cargo xtask dist --check-reproducible [--full]
+       cargo xtask dist --check-bundle [--embed] [<service>...]";
+
+/// `cargo xtask dist ...`.
+pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
+    let mut options = Options::default();
+    let mut mode = Mode::Dist;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .cloned()
+                .with_context(|| format!("{arg} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--check-reproducible" => mode = Mode::Reproducible { full: false },
+            "--full" => mode = Mode::Reproducible { full: true },
+            "--check-bundle" => mode = Mode::Bundle { embed: false },
+            "--embed" => mode = Mode::Bundle { embed: true },
+            "--matrix" => options.matrix = Some(PathBuf::from(value()?)),
+            "--out" => options.out = Some(PathBuf::from(value()?)),
+            // For the second build of --check-reproducible (not in the help).
+            "--source" => options.source = Some(PathBuf::from(value()?)),
+            "--commit" => options.commit = Some(value()?),
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            service if !service.starts_with('-') => options.services.push(service.to_owned()),
+            other => bail!("unknown option `{other}`\n{USAGE}"),
+        }
+    }
+    for service in &options.services {
+        ensure!(
+            SERVICES.iter().any(|s| s.name == service),
+            "unknown service `{service}`"
+        );
+    }
+    match mode {
+        Mode::Dist => dist(&options).map(|_| ()),
+        Mode::Reproducible { full } => check_reproducible(&options, full),
+        Mode::Bundle { embed } => check_bundle(&options, embed),
+    }
+}
+
+enum Mode {
+    Dist,
+    Reproducible { full: bool },
+    Bundle { embed: bool },
+}
+
+#[derive(Default)]
+struct Options {
+    /// The matrix whose rows go into the bundles (default: see [`matrix_source`]).
+    matrix: Option<PathBuf>,
+    /// Where the bundles go (default `<target>/dist`).
+    out: Option<PathBuf>,
+    /// Build from this copy of the sources instead of the project root.
+    source: Option<PathBuf>,
+    /// The commit the bundles say they were built from (default: git's).
+    commit: Option<String>,
+    /// `--check-bundle`: only these services.
+    services: Vec<String>,
+}
+
+/// What `dist` wrote.
+struct Written {
+    out: PathBuf,
+    /// Each bundle's directory name.
+    bundles: Vec<String>,
+    /// The matrix the rows came from, as read, and which kind it is.
+    matrix_bytes: Vec<u8>,
+    matrix_from: MatrixFrom,
+    commit: String,
+}
+
+/// Builds every guest (with [`build`], so exactly what the harness tests) and writes one
+/// bundle per service.
+fn dist(options: &Options) -> anyhow::Result<Written> {
+    if let Some(source) = &options.source {
+        std::env::set_current_dir(source)
+            .with_context(|| format!("entering {}", source.display()))?;
+    }
+    if std::env::var_os("RUSTFLAGS").is_some()
+        || std::env::var_os("CARGO_ENCODED_RUSTFLAGS").is_some()
+    {
+        eprintln!(
+            "dist: warning: RUSTFLAGS is set and replaces the path remapping of the guest \
+             build: the artifacts may embed this machine's paths and not be reproducible"
+        );
+    }
+    let started = Instant::now();
+    let artifacts: Value = serde_json::from_slice(&std::fs::read(build()?)?)?;
+    let metadata = Metadata::load()?;
+    let out = options
+        .out
+        .clone()
+        .unwrap_or_else(|| metadata.target.join("dist"));
+    let commit = match &options.commit {
+        Some(commit) => commit.clone(),
+        None => git_commit(),
+    };
+    let matrix_path = options
+        .matrix
+        .clone()
+        .unwrap_or_else(|| matrix_source(&metadata.target, &commit));
+    let matrix_bytes = std::fs::read(&matrix_path)
+        .with_context(|| format!("reading {}", matrix_path.display()))?;
+    let matrix: Value = serde_json::from_slice(&matrix_bytes)
+        .with_context(|| format!("parsing {}", matrix_path.display()))?;
+    let matrix_from = if absolute(&matrix_path) == absolute(Path::new(BASELINE)) {
+        MatrixFrom::Baseline
+    } else {
+        MatrixFrom::Run
+    };
+    let rustc = rustc_version()?;
+    let mut bundles = Vec::new();
+    for service in &SERVICES {
+        let version = metadata.version(service.name)?;
+        let name = format!("{}-{version}", service.name);
+        let dir = out.join(&name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("removing the old {}", dir.display()))?;
+        }
+        let files = bundle(
+            service,
+            &Inputs {
+                version: &version,
+                artifacts: &artifacts[service.name],
+                matrix: &matrix,
+                matrix_from,
+                commit: &commit,
+                rustc: &rustc,
+            },
+        )
+        .with_context(|| format!("making the {name} bundle"))?;
+        for (path, contents) in &files {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().context("a file has a directory")?)?;
+            std::fs::write(&path, contents)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        let size: usize = files.values().map(Vec::len).sum();
+        eprintln!(
+            "dist: wrote {} ({} files, {} KiB)",
+            dir.display(),
+            files.len(),
+            size.div_ceil(1024)
+        );
+        bundles.push(name);
+    }
+    eprintln!(
+        "dist: {} bundles in {:.0?} (rows from {})",
+        bundles.len(),
+        started.elapsed(),
+        matrix_path.display()
+    );
+    Ok(Written {
+        out,
+        bundles,
+        matrix_bytes,
+        matrix_from,
+        commit,
+    })
+}
+
+/// The matrix rows come from the last `test-all-runtimes` run
+/// (`<target>/conformance/matrix.json`) when it measured this very commit, so the rows are
+/// what these artifacts did; else from the committed baseline. Either way the README says
+/// which, with its commit and date. (A run's rows also depend on the machine: its date and
+/// which runtimes it had. Bundles made from the baseline depend on the commit alone.)
+fn matrix_source(target: &Path, commit: &str) -> PathBuf {
+    let run = target.join("conformance").join("matrix.json");
+    let run_commit = std::fs::read(&run)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|matrix| matrix["commit"].as_str().map(str::to_owned));
+    if run_commit.as_deref() == Some(commit) {
+        run
+    } else {
+        if let Some(other) = run_commit {
+            eprintln!(
+                "dist: {} measured commit {other}, not {commit}: the bundles get the rows of \
+                 the committed baseline",
+                run.display()
+            );
+        }
+        PathBuf::from(BASELINE)
+    }
+}
+
+/// The committed baseline matrix, relative to the sources.
+const BASELINE: &str = "conformance/matrix.json";
+
+#[derive(Clone, Copy)]
+enum MatrixFrom {
+    Run,
+    Baseline,
+}
+
+/// Everything a bundle is made from besides the sources.
+struct Inputs<'a> {
+    version: &'a str,
+    /// `{"component": path, "command": path}` from artifacts.json.
+    artifacts: &'a Value,
+    matrix: &'a Value,
+    matrix_from: MatrixFrom,
+    commit: &'a str,
+    rustc: &'a str,
+}
+
+/// One bundle's files by relative path, `SHA256SUMS` included.
+fn bundle(service: &Service, inputs: &Inputs<'_>) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    let name = service.name;
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for form in ["component", "command"] {
+        let path = inputs.artifacts[form]
+            .as_str()
+            .with_context(|| format!("artifacts.json has no {name} {form}"))?;
+        let wasm = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+        files.insert(format!("{name}-{form}.wasm"), wasm);
+    }
+    let wit_dir = Path::new("wit").join(name);
+    for path in files_under(&wit_dir)? {
+        let relative = path.strip_prefix(&wit_dir)?;
+        files.insert(
+            format!("wit/{}", slash_path(relative)?),
+            std::fs::read(&path)?,
+        );
+    }
+    let wit_text = String::from_utf8(
+        files
+            .get(&format!("wit/{name}.wit"))
+            .with_context(|| format!("no wit/{name}/{name}.wit"))?
+            .clone(),
+    )?;
+    let wit_version = wit_package_version(&wit_text, name)?;
+
+    let (request, response) = example(service)?;
+    files.insert("example/request.json".into(), pretty(&request)?);
+    files.insert("example/response.json".into(), pretty(&response)?);
+    let (matrix, summary) = matrix_rows(name, inputs)?;
+    files.insert("matrix.json".into(), matrix.into_bytes());
+    files.insert("run.mjs".into(), RUNNER.as_bytes().to_vec());
+
+    let vars = vars(service, inputs, &wit_version, &summary);
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let embed_main = render(EMBED_MAIN, &vars)? + "\n" + &render(service.embed, &vars)?;
+    files.insert(
+        "embed/Cargo.toml".into(),
+        render(EMBED_CARGO, &vars)?.into(),
+    );
+    files.insert("embed/src/main.rs".into(), embed_main.clone().into_bytes());
+
+    // The README shows the embedding example in full and lists every other file.
+    let mut readme_vars = vars.clone();
+    let listing = listing(&files);
+    let embed_cargo = render(EMBED_CARGO, &vars)?;
+    readme_vars.extend([
+        ("files", listing.as_str()),
+        ("embed_cargo", embed_cargo.as_str()),
+        ("embed_main", embed_main.as_str()),
+    ]);
+    files.insert(
+        "README.md".into(),
+        render(README, &readme_vars)?.into_bytes(),
+    );
+
+    let mut sums = String::new();
+    for (path, contents) in &files {
+        sums.push_str(&format!("{}  {path}\n", hex(&Sha256::digest(contents))));
+    }
+    files.insert("SHA256SUMS".into(), sums.into_bytes());
+    Ok(files)
+}
+
+/// The README's and the embedding example's placeholders.
+fn vars(
+    service: &Service,
+    inputs: &Inputs<'_>,
+    wit_version: &str,
+    summary: &str,
+) -> Vec<(&'static str, String)> {
+    let matrix = inputs.matrix;
+    let text = |key: &str| matrix[key].as_str().unwrap_or("unknown").to_owned();
+    let matrix_source = match inputs.matrix_from {
+        MatrixFrom::Run => format!(
+            "the last `cargo xtask test-all-runtimes` run on the build machine, of commit \
+             `{}` at {}",
+            text("commit"),
+            text("generated")
+        ),
+        MatrixFrom::Baseline => format!(
+            "the project's committed baseline (`conformance/matrix.json`), measured at commit \
+             `{}` at {}",
+            text("commit"),
+            text("generated")
+        ),
+    };
+    vec![
+        ("service", service.name.to_owned()),
+        ("title", service.title.to_owned()),
+        ("version", inputs.version.to_owned()),
+        ("wit_version", wit_version.to_owned()),
+        ("world", service.world.to_owned()),
+        ("world_type", service.world_type.to_owned()),
+        ("interface", service.interface.to_owned()),
+        ("resource_type", service.resource_type.to_owned()),
+        (
+            "accessor",
+            format!("portable_{}_{}", service.name, service.interface),
+        ),
+        ("example_group", service.example.0.to_owned()),
+        ("example_case", service.example.1.to_owned()),
+        ("commit", inputs.commit.to_owned()),
+        ("rustc", inputs.rustc.to_owned()),
+        ("profile", GUEST_PROFILE.to_owned()),
+        ("matrix_source", matrix_source),
+        ("matrix_summary", summary.to_owned()),
+        ("embed_deps", service.embed_deps.to_owned()),
+        ("js_call", service.js_call.to_owned()),
+    ]
+}
+
+/// The example: the request every form receives for one vector case, written as the native
+/// core reads it back (every default explicit), and the response the native reference gives.
+fn example(service: &Service) -> anyhow::Result<(Value, Value)> {
+    let (group, case) = service.example;
+    let path = Path::new("conformance/vectors")
+        .join(service.name)
+        .join(format!("{group}.json"));
+    let vectors: Value = serde_json::from_slice(
+        &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+    )?;
+    let input = vectors["cases"]
+        .as_array()
+        .and_then(|cases| cases.iter().find(|c| c["id"] == case))
+        .with_context(|| format!("{} has no case {case}", path.display()))?["input"]
+        .clone();
+    let mut request = input
+        .as_object()
+        .context("a case's input is an object")?
+        .clone();
+    request.insert("config".into(), vectors["config"].clone());
+    let request = Value::Object(request);
+    let (request, response) = match service.name {
+        "token" => {
+            let request: token_core::json::Request = serde_json::from_value(request)?;
+            ensure!(
+                request.now.is_some(),
+                "the example must carry `now`, so its response does not depend on the clock"
+            );
+            let response = token_core::json::serve(&request, || unreachable!("`now` is set"));
+            (json!(request), json!(response))
+        }
+        "config" => {
+            let request: config_core::json::Request = serde_json::from_value(request)?;
+            let response = config_core::json::serve(&request);
+            (json!(request), json!(response))
+        }
+        "thumbnail" => {
+            let request: thumbnail_core::json::Request = serde_json::from_value(request)?;
+            let response = thumbnail_core::json::serve(&request);
+            (json!(request), json!(response))
+        }
+        other => bail!("no example for service `{other}`"),
+    };
+    ensure!(
+        response.get("ok").is_some(),
+        "the example should show a served request, not {response}"
+    );
+    Ok((request, response))
+}
+
+/// The service's rows of the matrix (`cells` of the service, without timings, and the
+/// `runtimes` table), one entry per line as in the committed baseline; and a Markdown
+/// summary per runtime and form.
+fn matrix_rows(service: &str, inputs: &Inputs<'_>) -> anyhow::Result<(String, String)> {
+    let matrix = inputs.matrix;
+    let cells: Vec<Value> = matrix["cells"]
+        .as_array()
+        .context("the matrix has no cells")?
+        .iter()
+        .filter(|cell| cell["service"] == service)
+        .map(|cell| {
+            let mut cell = cell.clone();
+            if let Some(cell) = cell.as_object_mut() {
+                cell.remove("millis");
+            }
+            cell
+        })
+        .collect();
+    let runtimes = matrix["runtimes"]
+        .as_array()
+        .context("the matrix has no runtimes")?;
+    let source = match inputs.matrix_from {
+        MatrixFrom::Run => "run",
+        MatrixFrom::Baseline => "baseline",
+    };
+    let mut text = String::from("{\n");
+    text.push_str(&format!("  \"schema\": {},\n", matrix["schema"]));
+    text.push_str(&format!("  \"service\": {},\n", json!(service)));
+    text.push_str(&format!("  \"source\": {},\n", json!(source)));
+    text.push_str(&format!("  \"generated\": {},\n", matrix["generated"]));
+    text.push_str(&format!("  \"commit\": {},\n", matrix["commit"]));
+    for (key, rows) in [("runtimes", runtimes), ("cells", &cells)] {
+        text.push_str(&format!("  \"{key}\": [\n"));
+        for (i, row) in rows.iter().enumerate() {
+            let comma = if i + 1 < rows.len() { "," } else { "" };
+            text.push_str(&format!("    {row}{comma}\n"));
+        }
+        let comma = if key == "runtimes" { "," } else { "" };
+        text.push_str(&format!("  ]{comma}\n"));
+    }
+    text.push_str("}\n");
+
+    // Counts per (runtime, form), in the matrix's runtime order.
+    let mut counts: BTreeMap<(usize, String), BTreeMap<String, usize>> = BTreeMap::new();
+    for cell in &cells {
+        let runtime = cell["runtime"].as_str().unwrap_or("?");
+        let order = runtimes
+            .iter()
+            .position(|r| r["id"] == runtime)
+            .unwrap_or(usize::MAX);
+        let key = (
+            order,
+            format!("{runtime} | {}", cell["form"].as_str().unwrap_or("?")),
+        );
+        *counts
+            .entry(key)
+            .or_default()
+            .entry(cell["status"].as_str().unwrap_or("?").to_owned())
+            .or_default() += 1;
+    }
+    let mut summary = String::from(
+        "| runtime | form | pass | fail | error | unsupported |\n|---|---|---|---|---|---|\n",
+    );
+    for ((_, key), statuses) in &counts {
+        let n = |s: &str| statuses.get(s).copied().unwrap_or(0);
+        summary.push_str(&format!(
+            "| {key} | {} | {} | {} | {} |\n",
+            n("pass"),
+            n("fail"),
+            n("error"),
+            n("unsupported")
+        ));
+    }
+    let missing: Vec<&str> = runtimes
+        .iter()
+        .filter(|r| r["available"] == false)
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    if !missing.is_empty() {
+        summary.push_str(&format!(
+            "\nNot measured (not available where the matrix was made): {}.\n",
+            missing.join(", ")
+        ));
+    }
+    Ok((text, summary))
+}
+
+/// The README's file table: path, size and what it is.
+fn listing(files: &BTreeMap<String, Vec<u8>>) -> String {
+    let what = |path: &str| -> &str {
+        if path.ends_with("-component.wasm") {
+            "the component (WASI 0.2, `wasm32-wasip2`), exporting the WIT world"
+        } else if path.ends_with("-command.wasm") {
+            "the command (WASI preview 1, `wasm32-wasip1`): JSON request on stdin, response on stdout"
+        } else if path.starts_with("wit/") {
+            "the WIT package: the contract, with every error code documented"
+        } else if path == "example/request.json" {
+            "an example request (the JSON form; every default explicit)"
+        } else if path == "example/response.json" {
+            "the response the native reference gives to it"
+        } else if path == "matrix.json" {
+            "this service's rows of the conformance matrix"
+        } else if path == "run.mjs" {
+            "runs the command on Node's built-in `node:wasi` (Node 20+)"
+        } else if path.starts_with("embed/") {
+            "the wasmtime embedding example below, as a crate"
+        } else {
+            ""
+        }
+    };
+    let mut text = String::from("| file | bytes | what |\n|---|---:|---|\n");
+    for (path, contents) in files {
+        text.push_str(&format!(
+            "| [`{path}`]({path}) | {} | {} |\n",
+            contents.len(),
+            what(path)
+        ));
+    }
+    text.push_str(
+        "| `README.md` | | this file |\n| `SHA256SUMS` | | the SHA-256 of every other file |",
+    );
+    text
+}
+
+/// Fills `{{name}}` placeholders; fails on one it has no value for.
+fn render(template: &str, vars: &[(&str, &str)]) -> anyhow::Result<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find("}}")
+            .context("a template has `{{` without `}}`")?;
+        let key = &after[..end];
+        let value = vars
+            .iter()
+            .find(|(k, _)| *k == key)
+            .with_context(|| format!("no value for the template placeholder `{{{{{key}}}}}`"))?
+            .1;
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// `package portable:<service>@<version>;` in the WIT.
+fn wit_package_version(wit: &str, service: &str) -> anyhow::Result<String> {
+    let prefix = format!("package portable:{service}@");
+    wit.lines()
+        .find_map(|line| line.trim().strip_prefix(&prefix))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .map(str::to_owned)
+        .with_context(|| format!("no `{prefix}<version>;` in the WIT"))
+}
+
+/// What `cargo metadata` says: package versions and the target directory.
+struct Metadata {
+    versions: BTreeMap<String, String>,
+    target: PathBuf,
+}
+
+impl Metadata {
+    fn load() -> anyhow::Result<Metadata> {
+        let output = cargo()
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .context("running cargo metadata")?;
+        ensure!(
+            output.status.success(),
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let metadata: Value = serde_json::from_slice(&output.stdout)?;
+        let versions = metadata["packages"]
+            .as_array()
+            .context("cargo metadata has no packages")?
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p["name"].as_str()?.to_owned(),
+                    p["version"].as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        let target = metadata["target_directory"]
+            .as_str()
+            .context("cargo metadata has no target_directory")?
+            .into();
+        Ok(Metadata { versions, target })
+    }
+
+    /// A bundle's version: its component crate's (the workspace version). The command crate
+    /// must agree; the WIT package's own version is separate (it versions the contract).
+    fn version(&self, service: &str) -> anyhow::Result<String> {
+        let get = |package: &str| {
+            self.versions
+                .get(package)
+                .cloned()
+                .with_context(|| format!("cargo metadata has no package {package}"))
+        };
+        let component = get(&format!("{service}-component"))?;
+        let command = get(&format!("{service}-command"))?;
+        ensure!(
+            component == command,
+            "{service}-component is {component} but {service}-command is {command}: one \
+             bundle holds both, so they must have one version"
+        );
+        Ok(component)
+    }
+}
+
+/// `git rev-parse --short HEAD`, `-dirty` when tracked files differ from it (as the
+/// harness writes in matrix.json), or `unknown` outside git.
+fn git_commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let Some(commit) = git(&["rev-parse", "--short", "HEAD"]) else {
+        return "unknown".to_owned();
+    };
+    match git(&["status", "--porcelain", "--untracked-files=no"]) {
+        Some(status) if status.is_empty() => commit,
+        _ => format!("{commit}-dirty"),
+    }
+}
+
+fn rustc_version() -> anyhow::Result<String> {
+    let output = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("--version")
+        .output()
+        .context("running rustc --version")?;
+    ensure!(output.status.success(), "rustc --version failed");
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+/// Every file under `dir`, sorted.
+fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files.extend(files_under(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+/// A relative path with `/` separators, as SHA256SUMS and the README write it.
+fn slash_path(path: &Path) -> anyhow::Result<String> {
+    let parts: Option<Vec<&str>> = path.components().map(|c| c.as_os_str().to_str()).collect();
+    Ok(parts.context("a non-UTF-8 path")?.join("/"))
+}
+
+fn pretty(value: &Value) -> anyhow::Result<Vec<u8>> {
+    Ok((serde_json::to_string_pretty(value)? + "\n").into_bytes())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// --check-reproducible
+
+/// Builds the bundles here, then again from a copy of the sources at another path with
+/// another target directory and another cargo home path, and compares them byte for byte.
+///
+/// The second target directory (`<target>/dist-check/target`) is kept between runs, so
+/// only the workspace's own crates (whose copied sources are always new) and the final LTO
+/// links are rebuilt: each run recompiles the service code, while the dependencies are
+/// compiled from scratch only the first time. `--full` empties it first.
+fn check_reproducible(options: &Options, full: bool) -> anyhow::Result<()> {
+    let first = dist(options)?;
+    let root = std::env::current_dir()?;
+    let check = Metadata::load()?.target.join("dist-check");
+    let source = check.join("src");
+    let target = check.join("target");
+    let home = check.join("cargo-home");
+    let out = check.join("dist");
+    for dir in [&source, &out, &home] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+    }
+    if full && target.exists() {
+        std::fs::remove_dir_all(&target)?;
+    }
+    let copied = copy_sources(&root, &source)?;
+    eprintln!("dist: copied {copied} source files to {}", source.display());
+    cargo_home_alias(&home)?;
+
+    let started = Instant::now();
+    let mut second = Command::new(std::env::current_exe()?);
+    second
+        .arg("dist")
+        .arg("--source")
+        .arg(&source)
+        .arg("--out")
+        .arg(&out)
+        .arg("--commit")
+        .arg(&first.commit)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_HOME", &home);
+    if let MatrixFrom::Run = first.matrix_from {
+        // The same rows, as the first build read them (a harness run may rewrite the file
+        // meanwhile); without `--matrix` the copy's committed baseline is used, as here.
+        let rows = check.join("matrix.json");
+        std::fs::write(&rows, &first.matrix_bytes)?;
+        second.arg("--matrix").arg(rows);
+    }
+    run_cmd(second).context("the second build")?;
+    let elapsed = started.elapsed();
+
+    let mut differences = Vec::new();
+    for bundle in &first.bundles {
+        compare_dirs(
+            &first.out.join(bundle),
+            &out.join(bundle),
+            Path::new(bundle),
+            &mut differences,
+        )?;
+    }
+    if !differences.is_empty() {
+        bail!(
+            "the bundles are not reproducible: the second build (from {}, target {}) differs:\n  {}",
+            source.display(),
+            target.display(),
+            differences.join("\n  ")
+        );
+    }
+    eprintln!(
+        "dist: reproducible: {} bundles byte-identical to a second build from {} (that build \
+         took {elapsed:.0?})",
+        first.bundles.len(),
+        source.display()
+    );
+    Ok(())
+}
+
+/// Copies the sources as git sees them (tracked and untracked-but-not-ignored files, as they
+/// are in the work tree), without `.git`.
+fn copy_sources(root: &Path, to: &Path) -> anyhow::Result<usize> {
+    let output = Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(root)
+        .output()
+        .context("running git ls-files (the reproducibility check copies a git work tree)")?;
+    ensure!(output.status.success(), "git ls-files failed");
+    let mut copied = 0;
+    for name in output.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(name)?;
+        let from = root.join(name);
+        if !from.is_file() {
+            continue; // deleted in the work tree
+        }
+        let dest = to.join(name);
+        std::fs::create_dir_all(dest.parent().context("a file has a directory")?)?;
+        std::fs::copy(&from, &dest).with_context(|| format!("copying {name}"))?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+/// A cargo home at another path that shares this one's downloads: `registry` and `git`
+/// are symlinks, config files are copied. Cargo then passes rustc the dependencies' sources
+/// under the new path, as on a machine whose user has another home directory.
+fn cargo_home_alias(home: &Path) -> anyhow::Result<()> {
+    let real = cargo_home();
+    std::fs::create_dir_all(home)?;
+    for dir in ["registry", "git"] {
+        if real.join(dir).exists() {
+            symlink_dir(&real.join(dir), &home.join(dir))?;
+        }
+    }
+    for file in ["config.toml", "config"] {
+        if real.join(file).is_file() {
+            std::fs::copy(real.join(file), home.join(file))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::os::unix::fs::symlink(from, to)
+        .with_context(|| format!("linking {} to {}", to.display(), from.display()))
+}
+
+#[cfg(windows)]
+fn symlink_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::os::windows::fs::symlink_dir(from, to)
+        .with_context(|| format!("linking {} to {}", to.display(), from.display()))
+}
+
+/// Lists what differs between two bundle directories.
+fn compare_dirs(
+    a: &Path,
+    b: &Path,
+    label: &Path,
+    differences: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let list = |dir: &Path| -> anyhow::Result<BTreeMap<String, PathBuf>> {
+        files_under(dir)?
+            .into_iter()
+            .map(|p| Ok((slash_path(p.strip_prefix(dir)?)?, p)))
+            .collect()
+    };
+    let (first, second) = (list(a)?, list(b)?);
+    for (name, path) in &first {
+        let shown = label.join(name).display().to_string();
+        let Some(other) = second.get(name) else {
+            differences.push(format!("{shown}: only in the first build"));
+            continue;
+        };
+        let (x, y) = (std::fs::read(path)?, std::fs::read(other)?);
+        if x != y {
+            let at = x
+                .iter()
+                .zip(&y)
+                .position(|(p, q)| p != q)
+                .unwrap_or(x.len().min(y.len()));
+            differences.push(format!(
+                "{shown}: {} vs {} bytes, first difference at byte {at}{}",
+                x.len(),
+                y.len(),
+                first_line_difference(&x, &y)
+            ));
+        }
+    }
+    for name in second.keys().filter(|n| !first.contains_key(*n)) {
+        differences.push(format!(
+            "{}: only in the second build",
+            label.join(name).display()
+        ));
+    }
+    Ok(())
+}
+
+/// For text files, the first differing line of each.
+fn first_line_difference(a: &[u8], b: &[u8]) -> String {
+    let (Ok(a), Ok(b)) = (std::str::from_utf8(a), std::str::from_utf8(b)) else {
+        return String::new();
+    };
+    a.lines()
+        .zip(b.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+        .map(|(i, (x, y))| format!(" (line {}: `{x}` vs `{y}`)", i + 1))
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// --check-bundle
+
+/// Tries each bundle as a new user would: copies it alone into an empty directory and runs
+/// its README's "Try it" commands there (the first `sh` block after that heading, and the
+/// wasmtime CLI block when `wasmtime` is installed); checks every relative link of the
+/// README resolves inside the bundle. With `embed`, also builds and runs the wasmtime
+/// embedding example (downloads and compiles wasmtime: many minutes; not part of ci).
+fn check_bundle(options: &Options, embed: bool) -> anyhow::Result<()> {
+    let written = dist(options)?;
+    // One target directory for every bundle's embedding example: wasmtime is built once.
+    let embed_target = embed.then(|| {
+        written
+            .out
+            .with_file_name("dist-check")
+            .join("embed-target")
+    });
+    let scratch = std::env::temp_dir().join(format!("xtask-dist-check-{}", std::process::id()));
+    let result = (|| {
+        for bundle in &written.bundles {
+            let service = bundle.rsplit_once('-').map_or(bundle.as_str(), |(s, _)| s);
+            if !options.services.is_empty() && !options.services.iter().any(|s| s == service) {
+                continue;
+            }
+            let dir = scratch.join(bundle);
+            copy_dir(&written.out.join(bundle), &dir)?;
+            try_bundle(&dir, embed_target.as_deref())
+                .with_context(|| format!("trying {bundle} as its README says"))?;
+            eprintln!("dist: {bundle}: its README's steps work in an empty directory");
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn try_bundle(dir: &Path, embed_target: Option<&Path>) -> anyhow::Result<()> {
+    let readme = std::fs::read_to_string(dir.join("README.md"))?;
+    for link in relative_links(&readme) {
+        ensure!(
+            dir.join(&link).exists(),
+            "the README links to `{link}`, which is not in the bundle"
+        );
+    }
+    let try_it = code_block_after(&readme, "## Try it", "sh")
+        .context("the README has no ```sh block under `## Try it`")?;
+    if on_path("node") {
+        run_script(dir, &try_it, None)?;
+    } else {
+        eprintln!(
+            "dist: warning: node not found: only `sha256sum -c` of the README's steps was \
+             run (install Node.js 20+ to try the rest)"
+        );
+        let mut check = Command::new("sha256sum");
+        check.args(["-c", "--quiet", "SHA256SUMS"]).current_dir(dir);
+        run_cmd(check)?;
+    }
+    if on_path("wasmtime") {
+        let block = code_block_after(&readme, "### With the wasmtime CLI", "sh")
+            .context("the README has no wasmtime CLI block")?;
+        run_script(dir, &block, None)?;
+    }
+    if let Some(target) = embed_target {
+        let block = code_block_after(&readme, "### Run the example", "sh")
+            .context("the README has no block to run the embedding example")?;
+        let output = dir.join("embed-response.json");
+        run_script(
+            dir,
+            &format!("({}) > {}", block.trim_end(), output.display()),
+            Some(target),
+        )?;
+        let expected: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("example/response.json"))?)?;
+        let actual: Value = serde_json::from_slice(&std::fs::read(&output)?)
+            .context("the embedding example did not print one JSON value")?;
+        ensure!(
+            actual == expected,
+            "the embedding example answered {actual}, not example/response.json"
+        );
+    }
+    Ok(())
+}
+
+/// Runs a README block with `sh -e` in `dir`, echoing each command; cargo builds in
+/// `target` when given.
+fn run_script(dir: &Path, script: &str, target: Option<&Path>) -> anyhow::Result<()> {
+    let mut sh = Command::new("sh");
+    sh.args(["-exc", script]).current_dir(dir);
+    if let Some(target) = target {
+        sh.env("CARGO_TARGET_DIR", target);
+    }
+    let status = sh.status().context("starting sh")?;
+    ensure!(
+        status.success(),
+        "the README's commands failed ({status}):\n{script}"
+    );
+    Ok(())
+}
+
+/// The body of the first fenced block of `language` after the line `heading`.
+fn code_block_after(markdown: &str, heading: &str, language: &str) -> Option<String> {
+    let start = markdown.lines().position(|l| l.trim_end() == heading)?;
+    let mut lines = markdown.lines().skip(start + 1);
+    let fence = format!("```{language}");
+    lines.by_ref().find(|l| l.trim_end() == fence)?;
+    let body: Vec<&str> = lines.take_while(|l| l.trim_end() != "```").collect();
+    Some(body.join("\n") + "\n")
+}
+
+/// Targets of Markdown links that are relative paths (no scheme, no anchor).
+fn relative_links(markdown: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut rest = markdown;
+    while let Some(at) = rest.find("](") {
+        rest = &rest[at + 2..];
+        let Some(end) = rest.find(')') else { break };
+        let target = &rest[..end];
+        if !target.contains("://") && !target.starts_with('#') && !target.starts_with("mailto:") {
+            links.push(target.split('#').next().unwrap_or(target).to_owned());
+        }
+    }
+    links
+}
+
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for path in files_under(from)? {
+        let dest = to.join(path.strip_prefix(from)?);
+        std::fs::create_dir_all(dest.parent().context("a file has a directory")?)?;
+        std::fs::copy(&path, &dest)?;
+    }
+    Ok(())
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+// ---------------------------------------------------------------------------------------
+// Path independence of the guest build
+
+/// Cargo `--config` arguments that make a guest build independent of where the sources,
+/// the cargo home and the target directory are: every absolute path rustc would embed (in
+/// panic locations, `file!()`) is remapped to a fixed stand-in. They are `target.<triple>`
+/// rustflags, which apply only to artifacts for that (wasm) target and never to the host's
+/// build scripts and proc-macros, nor to any host build; cargo leaves `--remap-path-prefix`
+/// out of its metadata hash, so two trees' builds get the same symbol hashes. (Cargo's
+/// `trim-paths` would do this, but it is unstable in Rust 1.95; `RUSTFLAGS`, if set,
+/// overrides these.)
+pub(crate) fn remap_config(triple: &str, root: &Path, target: &Path) -> Vec<String> {
+    let mut prefixes: Vec<(PathBuf, &str)> = Vec::new();
+    let mut add = |from: PathBuf, to: &'static str| {
+        if let Ok(canonical) = from.canonicalize()
+            && canonical != from
+        {
+            prefixes.push((canonical, to));
+        }
+        prefixes.push((from, to));
+    };
+    add(cargo_home(), "/cargo");
+    // Workspace members are compiled with relative paths already; this catches the rest.
+    add(absolute(root), "");
+    add(absolute(target), "/target");
+    // rustc applies the last matching prefix: the longest (most specific) goes last.
+    prefixes.sort_by_key(|(from, _)| from.as_os_str().len());
+    let flags: Vec<String> = prefixes
+        .iter()
+        .map(|(from, to)| json!(format!("--remap-path-prefix={}={to}", from.display())).to_string())
+        .collect();
+    vec![
+        "--config".to_owned(),
+        format!("target.{triple}.rustflags=[{}]", flags.join(", ")),
+    ]
+}
+
+/// `CARGO_HOME`, or cargo's default `~/.cargo`.
+fn cargo_home() -> PathBuf {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) => absolute(Path::new(&home)),
+        None => std::env::home_dir().unwrap_or_default().join(".cargo"),
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_fills_and_refuses_unknown_placeholders() {
+        let vars = [("a", "1"), ("b", "two")];
+        assert_eq!(render("x{{a}}y{{b}}", &vars).unwrap(), "x1ytwo");
+        assert!(render("{{c}}", &vars).is_err());
+        assert_eq!(
+            render("{ \"json\": {} }", &vars).unwrap(),
+            "{ \"json\": {} }"
+        );
+    }
+
+    #[test]
+    fn finds_the_try_it_block() {
+        let md = "# x\n## Try it\n\ntext\n\n```sh\na\nb\n```\n```sh\nc\n```\n";
+        assert_eq!(code_block_after(md, "## Try it", "sh").unwrap(), "a\nb\n");
+        assert_eq!(
+            relative_links("[a](x/y.wit) [b](https://e.org) [c](#top) [d](z.md#s)"),
+            ["x/y.wit", "z.md"]
+        );
+    }
+
+    /// Every service's templates render: no placeholder without a value.
+    #[test]
+    fn templates_render_for_every_service() {
+        for service in &SERVICES {
+            let inputs = Inputs {
+                version: "0.0.0",
+                artifacts: &Value::Null,
+                matrix: &json!({"schema": 1, "runtimes": [], "cells": []}),
+                matrix_from: MatrixFrom::Baseline,
+                commit: "abc",
+                rustc: "rustc",
+            };
+            let vars = vars(service, &inputs, "0.0.0", "");
+            let mut vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            vars.extend([("files", ""), ("embed_cargo", ""), ("embed_main", "")]);
+            for template in [README, EMBED_CARGO, EMBED_MAIN, service.embed] {
+                render(template, &vars).unwrap();
+            }
+        }
+    }
+}
