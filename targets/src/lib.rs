@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use conformance::Target;
 
+pub use bench::bench_main;
 pub use child::child_main;
 
+mod bench;
 mod chicory;
 mod child;
 mod command;

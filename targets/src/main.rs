@@ -127,6 +127,10 @@ fn main() -> ExitCode {
     if let Some(status) = targets::child_main() {
         return status;
     }
+    // `harness bench ...`: the benchmarks (`targets/src/bench/`), not a conformance run.
+    if let Some(status) = targets::bench_main() {
+        return status;
+    }
     // A secret the harness has and never grants: the `deny-env-secret` probe checks that no
     // runtime passes the host's environment through to a guest.
     // SAFETY: nothing else runs yet: no other thread reads or writes the environment.

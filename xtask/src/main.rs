@@ -3,6 +3,7 @@
 //! It stays light (no wasmtime): the harness is the `harness` binary of the `targets`
 //! crate, which `test-all-runtimes` builds and runs after building the guest artifacts.
 
+mod bench;
 mod byo;
 mod dist;
 mod fixtures;
@@ -65,11 +66,24 @@ Commands:
                         matrix and write all its reports (default <target>/conformance/
                         merged/); fails if a cell is in two shards, the shards measured
                         different commits or runtime versions, or a cell is unexpected.
+  bench [--quick] [--update] [harness bench options]
+                        setup + build, install binaryen's wasm-opt (npm, pinned in
+                        xtask/tools/binaryen), then measure every service natively, on
+                        wasmtime (component and command: compile, load of the .cwasm,
+                        instantiate, first call, warm p50/p99, wasm/native ratio, peak
+                        memory, token throughput on 2 threads), Wasmer and wasmi
+                        (commands), and the artifact sizes (raw, after wasm-opt -Oz);
+                        writes <target>/bench/bench.json and prints the goals of issue #7
+                        beside the measured values (never asserted). About ten minutes;
+                        --quick is a smoke run (a 2 MP image, few iterations, no Wasmer)
+                        of about two. --update rewrites BENCHMARKS.md and docs/bench/*.svg
+                        from the run (--from <bench.json> renders an earlier run instead).
   fixtures [--check]    Regenerate the deterministic fixtures (keys, tokens, vectors) into
                         conformance/; --check only verifies the checked-in ones are identical.
   ci                    What CI runs: fmt check, clippy (warnings denied, host and wasm
                         targets), fixtures --check, test-all-runtimes --diff, a
                         --shard 1/2 + 2/2 merge of the native column, byo-examples,
+                        bench --quick (a smoke run; goals not asserted),
                         dist --check-reproducible, dist --check-bundle, then the unit
                         tests.
 
@@ -123,6 +137,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         "dist" => dist::main(rest),
         "test-all-runtimes" => test_all_runtimes(rest),
         "byo-examples" => byo::examples(rest),
+        "bench" => bench::main(rest),
         "matrix" => matrix::main(rest),
         "fixtures" => match rest {
             [] => write_fixtures(&root),
@@ -530,7 +545,10 @@ fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
     let mut cmd = harness(&features)?;
     cmd.arg("--artifacts").arg(&artifacts);
     // Reports go beside the artifacts unless the caller says where (e.g. one per shard).
-    if !harness_args.iter().any(|a| a == "--out" || a.starts_with("--out=")) {
+    if !harness_args
+        .iter()
+        .any(|a| a == "--out" || a.starts_with("--out="))
+    {
         cmd.arg("--out").arg(out);
     }
     cmd.arg("--cache")
@@ -633,6 +651,9 @@ fn ci() -> anyhow::Result<()> {
     // The bring-your-own-wasm mode on its examples: fails on any cell that neither passes
     // nor is explained in their expectations.json.
     byo::examples(&[])?;
+    // The benchmarks, as a smoke run: they must run and every runtime must answer as the
+    // native reference does; the goals are printed, not asserted.
+    bench::main(&["--quick".to_owned()])?;
     // The release bundles (with this run's matrix rows): byte-identical to a second build
     // from a copy of the sources elsewhere (about 2 minutes once its target directory
     // exists, 5 from empty), then each tried in an empty directory as its README says.

@@ -33,9 +33,14 @@ pub fn check_round_trip() -> anyhow::Result<()> {
         read(&out.join("matrix.json"))
     };
     let whole = run("whole", &[])?;
-    let parts = vec![run("1", &["--shard", "1/2"])?, run("2", &["--shard", "2/2"])?];
+    let parts = vec![
+        run("1", &["--shard", "1/2"])?,
+        run("2", &["--shard", "2/2"])?,
+    ];
     anyhow::ensure!(
-        parts.iter().all(|p| !p.cells.is_empty() && p.cells.len() < whole.cells.len()),
+        parts
+            .iter()
+            .all(|p| !p.cells.is_empty() && p.cells.len() < whole.cells.len()),
         "each shard should run a part of the cells"
     );
     let merged = conformance::shard::merge(parts)?;

@@ -509,7 +509,11 @@ fn problems_markdown(
     writeln!(out, "|---|---|---|---|---|---|").unwrap();
     for ((mark, status, detail, known, runtimes), probes) in shared {
         let probe = match probes.len() {
-            1..=3 => probes.iter().map(|p| code(p)).collect::<Vec<_>>().join(", "),
+            1..=3 => probes
+                .iter()
+                .map(|p| code(p))
+                .collect::<Vec<_>>()
+                .join(", "),
             n => format!("{n} probes ({}, …)", code(probes[0])),
         };
         let verdict = if mark == Mark::Finding {

@@ -291,8 +291,11 @@ pub(crate) trait Guest<T: 'static>: Sized {
         request: &Self::Request,
     ) -> anyhow::Result<Result<(), Value>>;
     /// The request itself, on the resource `create` made.
-    fn call(&mut self, store: &mut Store<T>, request: &Self::Request)
-    -> anyhow::Result<Self::Output>;
+    fn call(
+        &mut self,
+        store: &mut Store<T>,
+        request: &Self::Request,
+    ) -> anyhow::Result<Self::Output>;
     /// The JSON form of the response.
     fn response(output: Self::Output) -> anyhow::Result<Value>;
 }

@@ -87,6 +87,10 @@ impl<T: 'static> super::Guest<T> for Thumbnailer {
         store: &mut Store<T>,
         request: &Request,
     ) -> anyhow::Result<Result<(), Value>> {
+        // A second `create` (the benchmarks time one on a warm instance) replaces the first.
+        if let Some(old) = self.thumbnailer.take() {
+            old.resource_drop(&mut *store)?;
+        }
         let thumbnailer = self.bindings.portable_thumbnail_thumbnailer().thumbnailer();
         Ok(match thumbnailer.call_create(store, request.config)? {
             Ok(created) => {
@@ -98,7 +102,9 @@ impl<T: 'static> super::Guest<T> for Thumbnailer {
     }
 
     fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
-        let created = self.thumbnailer.context("the thumbnailer was not created")?;
+        let created = self
+            .thumbnailer
+            .context("the thumbnailer was not created")?;
         let thumbnailer = self.bindings.portable_thumbnail_thumbnailer().thumbnailer();
         Ok(thumbnailer.call_thumbnail(store, created, &request.image, request.request)?)
     }

@@ -1,0 +1,249 @@
+//! Artifact size after `wasm-opt -Oz` (binaryen, installed from npm by `cargo xtask bench`).
+//! binaryen reads core modules only, so a component is taken apart: each of its core modules
+//! is optimised and put back in its place, the rest of the component byte for byte.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
+
+/// The features the Rust wasm targets emit by default, and SIMD, which some dependencies
+/// use in functions of their own (`#[target_feature(enable = "simd128")]`): binaryen must
+/// accept them all.
+const FEATURES: [&str; 7] = [
+    "--enable-simd",
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-multivalue",
+    "--enable-reference-types",
+];
+
+/// The component binary's preamble: magic, version 0x0d, layer 1.
+const COMPONENT_HEADER: [u8; 8] = *b"\0asm\x0d\x00\x01\x00";
+/// A core module's: magic, version 1.
+const MODULE_HEADER: [u8; 8] = *b"\0asm\x01\x00\x00\x00";
+/// A component's core-module section.
+const CORE_MODULE_SECTION: u8 = 1;
+
+/// Reads an unsigned LEB128 u32 at `*at`, moving past it.
+pub fn read_leb(bytes: &[u8], at: &mut usize) -> anyhow::Result<u32> {
+    let mut value: u64 = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = *bytes.get(*at).context("LEB128 runs past the end")?;
+        *at += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return u32::try_from(value).context("LEB128 over u32");
+        }
+    }
+    bail!("LEB128 longer than 5 bytes")
+}
+
+pub fn write_leb(mut value: u32, out: &mut Vec<u8>) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The byte ranges of the core modules directly inside `component` (top-level sections).
+pub fn core_modules(component: &[u8]) -> anyhow::Result<Vec<Range<usize>>> {
+    anyhow::ensure!(
+        component.starts_with(&COMPONENT_HEADER),
+        "not a component (preamble)"
+    );
+    let mut at = COMPONENT_HEADER.len();
+    let mut modules = Vec::new();
+    while at < component.len() {
+        let id = component[at];
+        at += 1;
+        let size = read_leb(component, &mut at)? as usize;
+        let end = at.checked_add(size).filter(|&e| e <= component.len());
+        let end = end.context("a section runs past the end")?;
+        if id == CORE_MODULE_SECTION {
+            anyhow::ensure!(
+                component[at..end].starts_with(&MODULE_HEADER),
+                "a core-module section without a module"
+            );
+            modules.push(at..end);
+        }
+        at = end;
+    }
+    Ok(modules)
+}
+
+/// `component` with its core modules (in order) replaced by `modules`.
+pub fn replace_modules(component: &[u8], modules: &[Vec<u8>]) -> anyhow::Result<Vec<u8>> {
+    anyhow::ensure!(
+        core_modules(component)?.len() == modules.len(),
+        "one module per core module"
+    );
+    let mut out = COMPONENT_HEADER.to_vec();
+    let mut modules = modules.iter();
+    let mut at = COMPONENT_HEADER.len();
+    while at < component.len() {
+        let start = at;
+        let id = component[at];
+        at += 1;
+        let size = read_leb(component, &mut at)? as usize;
+        let end = at + size;
+        let replacement = if id == CORE_MODULE_SECTION {
+            modules.next()
+        } else {
+            None
+        };
+        match replacement {
+            Some(module) => {
+                out.push(CORE_MODULE_SECTION);
+                write_leb(u32::try_from(module.len())?, &mut out);
+                out.extend_from_slice(module);
+            }
+            None => out.extend_from_slice(&component[start..end]),
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
+/// binaryen's `wasm-opt`, run through Node from the npm package.
+pub struct WasmOpt {
+    pub program: PathBuf,
+    pub version: String,
+    /// Optimised modules by content, so a second run reuses them.
+    cache: PathBuf,
+}
+
+impl WasmOpt {
+    pub fn new(program: &Path, cache: &Path) -> anyhow::Result<WasmOpt> {
+        let output = Command::new(program)
+            .arg("--version")
+            .output()
+            .with_context(|| format!("running {}", program.display()))?;
+        anyhow::ensure!(
+            output.status.success(),
+            "{} --version failed",
+            program.display()
+        );
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        std::fs::create_dir_all(cache)?;
+        Ok(WasmOpt {
+            program: program.to_owned(),
+            version,
+            cache: cache.to_owned(),
+        })
+    }
+
+    /// `wasm-opt -Oz` of one core module.
+    fn module(&self, module: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let mut digest = Sha256::new();
+        digest.update(module);
+        digest.update(self.version.as_bytes());
+        digest.update(FEATURES.concat().as_bytes());
+        let hex: String = digest.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let cached = self.cache.join(format!("{hex}.wasm"));
+        if let Ok(bytes) = std::fs::read(&cached) {
+            return Ok(bytes);
+        }
+        let input = self.cache.join(format!("{hex}.in.wasm"));
+        let partial = self.cache.join(format!("{hex}.partial.wasm"));
+        std::fs::write(&input, module)?;
+        let output = Command::new(&self.program)
+            .arg("-Oz")
+            .args(FEATURES)
+            .arg(&input)
+            .arg("-o")
+            .arg(&partial)
+            .output()
+            .with_context(|| format!("running {}", self.program.display()))?;
+        let _ = std::fs::remove_file(&input);
+        if !output.status.success() {
+            // Its error can quote a whole function: the first lines say what is wrong.
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let head: Vec<&str> = stderr.lines().take(3).collect();
+            bail!("wasm-opt failed: {}", head.join(" / "));
+        }
+        std::fs::rename(&partial, &cached)?;
+        Ok(std::fs::read(&cached)?)
+    }
+
+    /// The artifact (a component or a core module) after `wasm-opt -Oz`.
+    pub fn optimize(&self, wasm: &[u8]) -> anyhow::Result<Vec<u8>> {
+        if wasm.starts_with(&MODULE_HEADER) {
+            return self.module(wasm);
+        }
+        let modules = core_modules(wasm)?
+            .into_iter()
+            .map(|range| self.module(&wasm[range]))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        replace_modules(wasm, &modules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leb128_round_trips() {
+        for value in [0, 1, 127, 128, 300, 16_384, u32::MAX] {
+            let mut bytes = Vec::new();
+            write_leb(value, &mut bytes);
+            let mut at = 0;
+            assert_eq!(read_leb(&bytes, &mut at).unwrap(), value);
+            assert_eq!(at, bytes.len());
+        }
+        let mut at = 0;
+        assert!(
+            read_leb(&[0x80, 0x80], &mut at).is_err(),
+            "runs past the end"
+        );
+    }
+
+    /// A component of a custom section, a core module, another section and a second
+    /// module, as sections go.
+    fn component(modules: &[&[u8]]) -> Vec<u8> {
+        let mut out = COMPONENT_HEADER.to_vec();
+        out.extend_from_slice(&[0, 3, 1, b'x', 9]); // custom section "x"
+        for module in modules {
+            out.push(CORE_MODULE_SECTION);
+            write_leb(module.len() as u32, &mut out);
+            out.extend_from_slice(module);
+            out.extend_from_slice(&[7, 2, 0xaa, 0xbb]); // a type section, opaque here
+        }
+        out
+    }
+
+    fn module(body: &[u8]) -> Vec<u8> {
+        let mut module = MODULE_HEADER.to_vec();
+        module.extend_from_slice(body);
+        module
+    }
+
+    #[test]
+    fn core_modules_are_found_and_replaced_in_place() {
+        let (a, b) = (module(&[1; 200]), module(&[2; 3]));
+        let whole = component(&[&a, &b]);
+        let ranges = core_modules(&whole).unwrap();
+        assert_eq!(ranges.len(), 2);
+        assert_eq!(&whole[ranges[0].clone()], &a[..]);
+        assert_eq!(&whole[ranges[1].clone()], &b[..]);
+
+        let (small, large) = (module(&[3; 1]), module(&[4; 300]));
+        let replaced = replace_modules(&whole, &[small.clone(), large.clone()]).unwrap();
+        assert_eq!(replaced, component(&[&small, &large]));
+        assert!(replace_modules(&whole, &[small]).is_err());
+        assert!(core_modules(&a).is_err(), "a module is not a component");
+    }
+}

@@ -1,0 +1,147 @@
+//! `cargo xtask bench [--quick] [--update]`: builds like `test-all-runtimes` (setup, build,
+//! the harness), installs binaryen's `wasm-opt` from npm with a pinned lock file, runs
+//! `harness bench` (which writes `<target>/bench/bench.json`) and, with `--update`,
+//! rewrites BENCHMARKS.md and its charts (`docs/bench/*.svg`) from that file. The issue's
+//! goals are printed beside the measured values; nothing here fails on a missed goal.
+
+mod render;
+mod svg;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+/// The pinned binaryen (package.json and package-lock.json beside it).
+const BINARYEN_DIR: &str = "xtask/tools/binaryen";
+/// BENCHMARKS.md and the directory of its charts, relative to the repository root.
+const BENCHMARKS: &str = "BENCHMARKS.md";
+const CHARTS: &str = "docs/bench";
+
+pub fn main(args: &[String]) -> anyhow::Result<()> {
+    let mut quick = false;
+    let mut update = false;
+    let mut from = None;
+    let mut harness_args = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--update" => update = true,
+            "--from" => from = Some(PathBuf::from(args.next().context("--from needs a file")?)),
+            "--help" | "-h" => {
+                let mut cmd = super::harness(&[])?;
+                cmd.args(["bench", "--help"]);
+                return super::run_cmd(cmd);
+            }
+            _ => harness_args.push(arg.clone()),
+        }
+    }
+    anyhow::ensure!(
+        !(update && quick),
+        "--update records a full run in BENCHMARKS.md; a --quick run is a smoke test"
+    );
+    let results = match from {
+        Some(file) => file,
+        None => run(quick, &harness_args)?,
+    };
+    if update {
+        let text = std::fs::read_to_string(&results)
+            .with_context(|| format!("reading {}", results.display()))?;
+        let bench = render::Bench::parse(&text)?;
+        anyhow::ensure!(
+            bench.mode == "full",
+            "{} holds a {} run; BENCHMARKS.md records full runs",
+            results.display(),
+            bench.mode
+        );
+        let charts = Path::new(CHARTS);
+        std::fs::create_dir_all(charts)?;
+        for (name, svg) in render::charts(&bench) {
+            std::fs::write(charts.join(&name), svg)?;
+            eprintln!("wrote {CHARTS}/{name}");
+        }
+        std::fs::write(BENCHMARKS, render::markdown(&bench, CHARTS))?;
+        eprintln!("wrote {BENCHMARKS}");
+    }
+    Ok(())
+}
+
+/// setup, build, then the harness's bench; the path of the bench.json it wrote.
+fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
+    super::setup()?;
+    let artifacts = super::build()?;
+    let target = super::target_dir()?;
+    let wasm_opt = binaryen(&target)?;
+    // A quick run's numbers are not to be quoted: they never replace a full run's.
+    let out = if quick {
+        target.join("bench").join("quick")
+    } else {
+        target.join("bench")
+    };
+    let mut cmd = super::harness(&[])?;
+    cmd.arg("bench")
+        .arg("--artifacts")
+        .arg(&artifacts)
+        .arg("--out")
+        .arg(&out);
+    if quick {
+        cmd.arg("--quick");
+    }
+    if let Some(wasm_opt) = wasm_opt {
+        cmd.arg("--wasm-opt").arg(wasm_opt);
+    }
+    cmd.args(harness_args);
+    let start = Instant::now();
+    super::run_cmd(cmd)?;
+    eprintln!(
+        "bench: the harness's bench ran {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
+    let results = out.join("bench.json");
+    if let Ok(text) = std::fs::read_to_string(&results)
+        && let Ok(bench) = render::Bench::parse(&text)
+    {
+        // The goals beside the measured values, never asserted.
+        println!("\n{}", render::goals_terminal(&bench));
+    }
+    Ok(results)
+}
+
+/// Installs binaryen (its `wasm-opt`, compiled to wasm, runs on Node) from npm with the
+/// pinned lock file into `<target>/conformance/tools/binaryen`, again only when the lock file
+/// changed. Without npm the sizes after wasm-opt are left out, with a warning.
+fn binaryen(target: &Path) -> anyhow::Result<Option<PathBuf>> {
+    if !Command::new("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("bench: npm not found: no sizes after wasm-opt (install Node.js 20+ with npm)");
+        return Ok(None);
+    }
+    let dir = target.join("conformance").join("tools").join("binaryen");
+    std::fs::create_dir_all(&dir)?;
+    let source = Path::new(BINARYEN_DIR);
+    let lock = std::fs::read(source.join("package-lock.json"))?;
+    let installed = dir.join("node_modules").join(".installed-lock.json");
+    let program = dir
+        .join("node_modules")
+        .join("binaryen")
+        .join("bin")
+        .join("wasm-opt");
+    if std::fs::read(&installed).ok().as_deref() != Some(&lock[..]) || !program.exists() {
+        std::fs::copy(source.join("package.json"), dir.join("package.json"))?;
+        std::fs::write(dir.join("package-lock.json"), &lock)?;
+        let mut npm = Command::new("npm");
+        npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir);
+        super::run_cmd(npm).context("installing binaryen from npm")?;
+        std::fs::write(&installed, &lock)?;
+    }
+    if !program.exists() {
+        bail!("the binaryen package has no {}", program.display());
+    }
+    Ok(Some(program))
+}
