@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail, ensure};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::command::CommandRun;
 use crate::matrix::Status;
@@ -180,10 +179,6 @@ fn case(wasm: &Path, spec_path: &Path, group: &str) -> anyhow::Result<CommandCas
 
 fn judge(spec: &Spec, run: &CommandRun) -> Judged {
     let differences = spec.differences(run);
-    let observed = match (run.exit, &run.trap) {
-        (_, Some(trap)) => json!({ "trap": trap.lines().next().unwrap_or("") }),
-        (exit, None) => json!({ "exit": exit }),
-    };
     Judged {
         status: if differences.is_empty() {
             Status::Pass
@@ -191,7 +186,7 @@ fn judge(spec: &Spec, run: &CommandRun) -> Judged {
             Status::Fail
         },
         detail: differences.join("\n"),
-        observed: Some(observed),
+        observed: Some(run.ending_observed()),
         verdict: None,
     }
 }

@@ -90,6 +90,47 @@ impl CommandRun {
             (None, None) => "neither exited nor trapped".to_owned(),
         }
     }
+
+    /// How it ended, as a cell's observation: `{"exit": 0}`, `{"trap": "<first line>"}`,
+    /// or `null` when it did neither.
+    pub fn ending_observed(&self) -> Value {
+        match (self.exit, &self.trap) {
+            (_, Some(trap)) => serde_json::json!({ "trap": first_line(trap) }),
+            (Some(code), None) => serde_json::json!({ "exit": code }),
+            (None, None) => Value::Null,
+        }
+    }
+}
+
+/// A fresh, uniquely named directory under the system's temporary directory, removed with
+/// everything in it when dropped: a run's scratch space.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// `<tmp>/<prefix>-<pid>-<n>`, created empty.
+    pub fn new(prefix: &str) -> anyhow::Result<TempDir> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "{prefix}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn first_line(text: &str) -> &str {
@@ -131,5 +172,10 @@ mod tests {
         assert!(run(Some(0), None, "no").into_response().is_err());
         assert_eq!(run(Some(3), None, "").ending(), "exit 3");
         assert_eq!(run(None, Some("oob\nat"), "").ending(), "trap: oob");
+        assert_eq!(
+            run(None, Some("oob\nat"), "").ending_observed(),
+            json!({"trap": "oob"})
+        );
+        assert_eq!(run(Some(3), None, "").ending_observed(), json!({"exit": 3}));
     }
 }

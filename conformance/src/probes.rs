@@ -211,11 +211,7 @@ impl Probe {
     /// The cell for one run of this probe.
     pub fn judge(&self, run: &CommandRun) -> Judged {
         let line = self.line(&run.stdout);
-        let ending = match (run.exit, &run.trap) {
-            (_, Some(trap)) => serde_json::json!({ "trap": first_line(trap) }),
-            (Some(code), None) => serde_json::json!({ "exit": code }),
-            (None, None) => Value::Null,
-        };
+        let ending = run.ending_observed();
         let stderr = run.stderr.trim();
         if let Some(code) = self.expect.exit_code {
             let ok = run.trap.is_none() && run.exit == Some(code);
@@ -327,10 +323,6 @@ fn spec_judged(ok: bool, observed: Value, what: String) -> Judged {
         observed: Some(observed),
         verdict: Some(if ok { "conforms" } else { "violates" }.to_owned()),
     }
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or("")
 }
 
 /// Where the probes' manifest lives, relative to the workspace root.

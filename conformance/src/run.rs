@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use serde_json::Value;
 
-use crate::command::{CommandJob, CommandRun, Preopen};
+use crate::command::{CommandJob, CommandRun, Preopen, TempDir};
 use crate::matrix::{Cell, Matrix, ProbeInfo, RuntimeInfo, SCHEMA, Status};
 use crate::outcome;
 use crate::shard::{self, Costs, Shard};
@@ -337,47 +337,38 @@ fn run_command_cell(plan: &Plan, target: &Arc<dyn Target>, case: &CommandCase) -
 /// A command cell's directories: fresh copies (or fresh empty directories) under one
 /// temporary directory, removed when dropped, whatever the guest left there.
 struct Scratch {
-    root: PathBuf,
+    /// Holds the directories; removes them when the cell is done.
+    _root: Option<TempDir>,
     preopens: Vec<Preopen>,
 }
 
 impl Scratch {
     fn new(runtime: &str, dirs: &[DirGrant]) -> anyhow::Result<Scratch> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let root = std::env::temp_dir().join(format!(
-            "harness-cell-{runtime}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut scratch = Scratch {
-            root,
-            preopens: Vec::new(),
-        };
         if dirs.is_empty() {
-            return Ok(scratch);
+            return Ok(Scratch {
+                _root: None,
+                preopens: Vec::new(),
+            });
         }
-        let _ = std::fs::remove_dir_all(&scratch.root);
+        let root = TempDir::new(&format!("harness-cell-{runtime}"))?;
+        let mut preopens = Vec::new();
         for (i, dir) in dirs.iter().enumerate() {
             // Each preopen alone in a directory of its own: nothing beside it to reach.
-            let host = scratch.root.join(i.to_string()).join("dir");
+            let host = root.path().join(i.to_string()).join("dir");
             std::fs::create_dir_all(&host)
                 .with_context(|| format!("creating {}", host.display()))?;
             if let Some(source) = &dir.copy_of {
                 copy_tree(source, &host)?;
             }
-            scratch.preopens.push(Preopen {
+            preopens.push(Preopen {
                 host,
                 guest: dir.guest.clone(),
             });
         }
-        Ok(scratch)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
+        Ok(Scratch {
+            _root: Some(root),
+            preopens,
+        })
     }
 }
 

@@ -30,11 +30,11 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use conformance::command::TempDir;
 use conformance::{CommandJob, CommandRun};
 use serde_json::json;
 
@@ -244,36 +244,25 @@ fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
     })
 }
 
-/// A case's scratch directory: `cwd/` (empty; the child's working directory) and the
-/// report beside it. Removed when dropped, whatever the child left there.
-struct Scratch(PathBuf);
+/// A case's scratch directory: `cwd/` (empty; the child's working directory when the job
+/// preopens nothing) and the report beside it. Removed when dropped, whatever the child left
+/// there.
+struct Scratch(TempDir);
 
 impl Scratch {
     fn new(engine: &str) -> anyhow::Result<Scratch> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "harness-{engine}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("cwd"))
-            .with_context(|| format!("creating {}", dir.display()))?;
+        let dir = TempDir::new(&format!("harness-{engine}"))?;
+        let cwd = dir.path().join("cwd");
+        std::fs::create_dir(&cwd).with_context(|| format!("creating {}", cwd.display()))?;
         Ok(Scratch(dir))
     }
 
     fn cwd(&self) -> PathBuf {
-        self.0.join("cwd")
+        self.0.path().join("cwd")
     }
 
     fn report(&self) -> PathBuf {
-        self.0.join("report.json")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path().join("report.json")
     }
 }
 
@@ -354,7 +343,7 @@ mod tests {
     #[test]
     fn the_working_directory_is_empty_and_removed_afterwards() {
         let scratch = Scratch::new("test").unwrap();
-        let dir = scratch.0.clone();
+        let dir = scratch.0.path().to_path_buf();
         assert_eq!(std::fs::read_dir(scratch.cwd()).unwrap().count(), 0);
         drop(scratch);
         assert!(!dir.exists());
