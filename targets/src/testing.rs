@@ -25,3 +25,15 @@ pub(crate) fn command_job(name: &str, wasm: &[u8], timeout: Duration) -> Command
         ..CommandJob::default()
     }
 }
+
+/// Fails unless Cargo.lock pins `package` at `version`: what a target reports as its
+/// runtime's version must be the one linked.
+pub(crate) fn assert_locked(package: &str, version: &str) {
+    let lock =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+    let entry = format!("name = \"{package}\"\nversion = \"{version}\"");
+    assert!(
+        lock.contains(&entry),
+        "Cargo.lock has another {package} than {version}"
+    );
+}

@@ -282,13 +282,7 @@ mod tests {
 
     #[test]
     fn version_matches_the_lock_file() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
-        let entry = format!("name = \"wasm3\"\nversion = \"{VERSION}\"");
-        assert!(
-            lock.contains(&entry),
-            "Cargo.lock has another wasm3 than {VERSION}"
-        );
+        crate::testing::assert_locked("wasm3", VERSION);
         assert!(library_version().starts_with("0."), "{}", library_version());
     }
 

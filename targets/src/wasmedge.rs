@@ -202,12 +202,6 @@ mod tests {
 
     #[test]
     fn the_sdk_version_matches_the_lock_file() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
-        let entry = format!("name = \"wasmedge-sdk\"\nversion = \"{SDK_VERSION}\"");
-        assert!(
-            lock.contains(&entry),
-            "Cargo.lock has another wasmedge-sdk than {SDK_VERSION}"
-        );
+        crate::testing::assert_locked("wasmedge-sdk", SDK_VERSION);
     }
 }

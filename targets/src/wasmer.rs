@@ -297,13 +297,7 @@ mod tests {
 
     #[test]
     fn version_matches_the_lock_file() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
-        let entry = format!("name = \"wasmer\"\nversion = \"{VERSION}\"");
-        assert!(
-            lock.contains(&entry),
-            "Cargo.lock has another wasmer than {VERSION}"
-        );
+        crate::testing::assert_locked("wasmer", VERSION);
     }
 
     fn run(name: &str, wat: &str, timeout: Duration) -> anyhow::Result<serde_json::Value> {

@@ -149,13 +149,6 @@ impl Target for Wasmi {
 mod tests {
     #[test]
     fn version_matches_the_lock_file() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
-        let entry = format!("name = \"wasmi\"\nversion = \"{}\"", super::VERSION);
-        assert!(
-            lock.contains(&entry),
-            "Cargo.lock has another wasmi than {}",
-            super::VERSION
-        );
+        crate::testing::assert_locked("wasmi", super::VERSION);
     }
 }

@@ -470,13 +470,6 @@ mod tests {
 
     #[test]
     fn version_matches_the_lock_file() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
-        let entry = format!("name = \"wasmtime\"\nversion = \"{}\"", super::VERSION);
-        assert!(
-            lock.contains(&entry),
-            "Cargo.lock has another wasmtime than {}",
-            super::VERSION
-        );
+        crate::testing::assert_locked("wasmtime", super::VERSION);
     }
 }
