@@ -24,6 +24,11 @@ pub struct Expectation {
     /// A case id, or `*` for every case of the service in that column.
     pub case: String,
     pub status: Status,
+    /// For probe cells: the verdict this entry explains. A security finding is only known
+    /// when its entry says `"verdict": "finding"`, so an entry written for a spec violation
+    /// never quietly covers a new finding in the same cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
     /// What differs and which WASI call or feature causes it.
     pub reason: String,
 }
@@ -68,6 +73,28 @@ impl Expectations {
         match (cell.status, self.explain(cell)) {
             (Status::Pass, None) => Verdict::Pass,
             (Status::Unsupported, None) => Verdict::Unsupported,
+            (_, Some(e)) if is_finding(cell) && e.verdict.as_deref() != Some("finding") => {
+                Verdict::Unexpected(format!(
+                    "{}: a security finding, which conformance/expectations.json does not \
+                     explain as one (its entry would need \"verdict\": \"finding\"): {}",
+                    cell.label(),
+                    cell.detail
+                ))
+            }
+            (status, Some(e))
+                if e.status == status
+                    && e.verdict.is_some()
+                    && e.verdict.as_deref() != cell.verdict.as_deref() =>
+            {
+                Verdict::Unexpected(format!(
+                    "{}: {} with verdict {}, but conformance/expectations.json explains verdict \
+                     {}; update the entry",
+                    cell.label(),
+                    status.name(),
+                    cell.verdict.as_deref().unwrap_or("none"),
+                    e.verdict.as_deref().unwrap_or("none")
+                ))
+            }
             (status, Some(e)) if e.status == status => Verdict::Known(e),
             (Status::Pass, Some(e)) => Verdict::Unexpected(format!(
                 "{}: passes, but conformance/expectations.json expects {} ({}); remove the entry",
@@ -90,6 +117,10 @@ impl Expectations {
             )),
         }
     }
+}
+
+fn is_finding(cell: &Cell) -> bool {
+    cell.verdict.as_deref() == Some("finding")
 }
 
 /// What the run makes of a cell: only [`Verdict::Unexpected`] fails it.
@@ -126,6 +157,7 @@ mod tests {
 
     fn expect(case: &str, status: Status) -> Expectation {
         Expectation {
+            verdict: None,
             runtime: "rt".into(),
             form: "command".into(),
             service: "token".into(),
@@ -166,5 +198,53 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(expectations.judge(&[cell("c", Status::Fail)]).len(), 1);
+    }
+
+    #[test]
+    fn a_security_finding_must_be_explained_as_one() {
+        let finding = Cell {
+            service: "probe".into(),
+            verdict: Some("finding".into()),
+            ..cell("c", Status::Fail)
+        };
+        let entry = |verdict: Option<&str>| Expectations {
+            expectations: vec![Expectation {
+                service: "probe".into(),
+                verdict: verdict.map(str::to_owned),
+                ..expect("c", Status::Fail)
+            }],
+        };
+        // An entry written for a failure does not cover a finding in the same cell...
+        assert!(matches!(
+            entry(None).verdict(&finding),
+            Verdict::Unexpected(m) if m.contains("security finding")
+        ));
+        assert!(matches!(
+            entry(Some("violates")).verdict(&finding),
+            Verdict::Unexpected(_)
+        ));
+        // ...one that names it does.
+        assert!(matches!(
+            entry(Some("finding")).verdict(&finding),
+            Verdict::Known(_)
+        ));
+        // And an entry that names a verdict goes stale when the verdict changes.
+        let violation = Cell {
+            verdict: Some("violates".into()),
+            ..finding.clone()
+        };
+        assert!(matches!(
+            entry(Some("finding")).verdict(&violation),
+            Verdict::Unexpected(_)
+        ));
+    }
+
+    #[test]
+    fn the_committed_baseline_is_as_the_committed_expectations_say() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let baseline = crate::report::baseline::load(&root.join("matrix.json")).unwrap();
+        let expectations = Expectations::load(&root.join("expectations.json")).unwrap();
+        let problems = expectations.judge(&baseline.cells);
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

@@ -382,6 +382,7 @@ fn sample() -> (Matrix, Expectations) {
     };
     let expectations = Expectations {
         expectations: vec![Expectation {
+            verdict: None,
             runtime: "wasmtime".into(),
             form: "command".into(),
             service: "config".into(),

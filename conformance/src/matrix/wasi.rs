@@ -835,6 +835,7 @@ pub(crate) mod tests {
         };
         let expectations = Expectations {
             expectations: vec![Expectation {
+                verdict: None,
                 runtime: "wasmer".into(),
                 form: "command".into(),
                 service: PROBE_SERVICE.into(),

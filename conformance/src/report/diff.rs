@@ -4,7 +4,9 @@
 //! results always give the same diff.
 //!
 //! A **regression** is a cell that passed and no longer does, a cell that newly fails or
-//! errs (from any other status, so a known `error` that turns into a `fail` counts too), or
+//! errs (from any other status, so a known `error` that turns into a `fail` counts too), a
+//! probe cell that newly is a security finding (even when it failed before, as a spec
+//! violation), or
 //! a cell of the baseline that the run should have had and did not (a removed case, a
 //! runtime or form that is gone). Cells of a runtime that is not available in this run are
 //! not compared (it is listed, not a regression: availability depends on the machine), and
@@ -130,12 +132,22 @@ pub struct StatusChange {
     pub after: Status,
     /// The run's detail for the cell (its diff or error).
     pub detail: String,
+    /// The cell is a security finding now and was not in the baseline.
+    pub new_finding: bool,
 }
 
 impl StatusChange {
     pub fn kind(&self) -> ChangeKind {
+        if self.new_finding {
+            return ChangeKind::Regression;
+        }
         ChangeKind::of(self.before, self.after)
     }
+}
+
+/// A probe cell whose deny-by-default check failed.
+fn is_finding(cell: &Cell) -> bool {
+    cell.verdict.as_deref() == Some("finding")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -262,12 +274,15 @@ pub fn diff(baseline: &Matrix, run: &Matrix, scope: &Scope) -> MatrixDiff {
             continue;
         }
         match after.get(key) {
-            Some(now) if now.status != cell.status => out.status.push(StatusChange {
-                key: key.clone(),
-                before: cell.status,
-                after: now.status,
-                detail: now.detail.clone(),
-            }),
+            Some(now) if now.status != cell.status || (is_finding(now) && !is_finding(cell)) => {
+                out.status.push(StatusChange {
+                    key: key.clone(),
+                    before: cell.status,
+                    after: now.status,
+                    detail: now.detail.clone(),
+                    new_finding: is_finding(now) && !is_finding(cell),
+                })
+            }
             Some(_) => {}
             None => out.removed.push(key.clone()),
         }
@@ -398,8 +413,8 @@ impl MatrixDiff {
 
     /// Status changes by column, service, kind and transition.
     fn status_lines(&self, names: usize) -> Vec<Line> {
-        let mut groups: BTreeMap<(ChangeKind, String, &str, Status, Status), Vec<String>> =
-            BTreeMap::new();
+        type Transition<'a> = (ChangeKind, String, &'a str, Status, Status, bool);
+        let mut groups: BTreeMap<Transition<'_>, Vec<String>> = BTreeMap::new();
         for change in &self.status {
             groups
                 .entry((
@@ -408,13 +423,18 @@ impl MatrixDiff {
                     &change.key.service,
                     change.before,
                     change.after,
+                    change.new_finding,
                 ))
                 .or_default()
                 .push(format!("{}/{}", change.key.group, change.key.case));
         }
         groups
             .into_iter()
-            .map(|((kind, column, service, before, after), cases)| {
+            .map(|((kind, column, service, before, after, finding), cases)| {
+                let after = match finding {
+                    true => format!("{} (security finding)", after.name()),
+                    false => after.name().to_owned(),
+                };
                 let shown = if names == 0 {
                     String::new()
                 } else {
@@ -423,10 +443,9 @@ impl MatrixDiff {
                 (
                     Mark::Status(kind),
                     format!(
-                        "{column} {service}: {} {} → {}{shown}",
+                        "{column} {service}: {} {} → {after}{shown}",
                         cases.len(),
                         before.name(),
-                        after.name()
                     ),
                 )
             })
@@ -729,6 +748,26 @@ mod tests {
             "{report}"
         );
         assert!(report.contains("2 regressions"), "{report}");
+    }
+
+    #[test]
+    fn a_new_security_finding_is_a_regression_even_if_the_cell_failed_before() {
+        let probe = |verdict: &str| Cell {
+            verdict: Some(verdict.into()),
+            ..cell("rt", "deny", Status::Fail)
+        };
+        let rt = || vec![runtime("rt", "1", true)];
+        let base = matrix(rt(), vec![probe("violates")]);
+        let run = matrix(rt(), vec![probe("finding")]);
+        let d = diff(&base, &run, &Scope::all());
+        assert_eq!(d.regressions(), 1, "{d:?}");
+        let report = d.report(&base, "baseline");
+        assert!(
+            report.contains("fail → fail (security finding)"),
+            "{report}"
+        );
+        // Still a finding: nothing new.
+        assert_eq!(diff(&run, &run, &Scope::all()).regressions(), 0);
     }
 
     #[test]

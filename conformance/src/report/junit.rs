@@ -311,6 +311,7 @@ mod tests {
             ],
         };
         let expect = |case: &str| Expectation {
+            verdict: None,
             runtime: "rt".into(),
             form: "command".into(),
             service: "token".into(),
@@ -436,6 +437,7 @@ mod tests {
         // Explained, a finding is skipped as the run judges it, but still says what it is.
         let explained = Expectations {
             expectations: vec![crate::expectations::Expectation {
+                verdict: Some("finding".into()),
                 runtime: "wasmer".into(),
                 form: "command".into(),
                 service: "probe".into(),
