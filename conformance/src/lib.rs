@@ -1,5 +1,6 @@
 //! The conformance model, independent of any runtime.
 //!
+//! - [`bench`]: a row of `bench.json`, shared by the harness and xtask;
 //! - [`probes`]: the WASI probes' manifest and how a probe's run is judged;
 //! - [`byo`]: bring your own wasm: a user's module and its spec (WASI test format);
 //! - [`command`]: a WASI command run: what the host grants, what the guest did;
@@ -15,6 +16,7 @@
 //!   matrix and the changelog it feeds;
 //! - [`git`]: the commit a run measured, and the committed baseline.
 
+pub mod bench;
 pub mod byo;
 pub mod command;
 pub mod expectations;

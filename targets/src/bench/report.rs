@@ -3,7 +3,7 @@
 //! (absent for the artifacts as `cargo xtask build` makes them).
 
 use conformance::Form;
-use serde::Serialize;
+pub use conformance::bench::Entry;
 
 use super::stats::{Summary, ratio};
 use super::wasmtime::Compiled;
@@ -38,27 +38,6 @@ impl Key {
         self.build = Some(build.to_owned());
         self
     }
-}
-
-/// One value, in DESIGN.md's fields (`service`, `runtime`, `metric`, `value`, `unit`) and
-/// ours.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Entry {
-    pub service: String,
-    pub runtime: String,
-    pub metric: String,
-    pub value: f64,
-    pub unit: String,
-    pub form: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workload: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub build: Option<String>,
-    /// How many timed runs the value summarises.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 #[derive(Debug, Default)]

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use conformance::bench::Entry;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -35,25 +36,6 @@ pub struct Workload {
     pub service: String,
     pub workload: String,
     pub description: String,
-}
-
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-pub struct Entry {
-    pub service: String,
-    pub runtime: String,
-    pub metric: String,
-    pub value: f64,
-    pub unit: String,
-    #[serde(default)]
-    pub form: String,
-    #[serde(default)]
-    pub workload: Option<String>,
-    #[serde(default)]
-    pub build: Option<String>,
-    #[serde(default)]
-    pub samples: Option<usize>,
-    #[serde(default)]
-    pub note: Option<String>,
 }
 
 /// Which row of results: service, runtime, form, workload (None: the artifact's).
