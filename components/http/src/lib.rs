@@ -1,0 +1,79 @@
+//! The services' one HTTP surface: every platform adapter turns its platform's request into an
+//! [`http::Request`], calls [`handle`] and turns the [`http::Response`] back, so the routes,
+//! statuses and bodies are the same on Cloudflare, Fastly, Spin and Lambda, and adapters hold
+//! no logic.
+//!
+//! | route | body | success |
+//! |---|---|---|
+//! | `GET /healthz` | — | `200 {"status": "ok"}` |
+//! | `POST /v1/token/verify` | — (`Authorization: Bearer <token>`) | `200 {"alg", "kid", "claims"}` |
+//! | `POST /v1/config/validate/{schema}` | the document, `Content-Type` `application/json`, `application/yaml` or `application/toml` | `200` (valid) or `422` (invalid) `{"valid", "violations", "truncated"}` |
+//! | `POST /v1/thumbnail?w=&h=&format=&fit=&quality=&upscale=&background=` | the image | `200`, the thumbnail (`Content-Type: image/…`, `X-Thumbnail-Width`, `X-Thumbnail-Height`) |
+//!
+//! Every failure is `{"error": {"code", "message", …}}` with the service's WIT error code (or one
+//! of the HTTP codes in [`status`]) and the status [`status::of`] gives it.
+//!
+//! The [`Deployment`] (one JSON document, from the platform's own config mechanism) names
+//! tenants, each with its services' configs; a request picks one with `X-Tenant` (default:
+//! `default`). The service's time is the platform's wall clock, or — only in a deployment
+//! that says `"trust-now-header": true`, as the conformance harness's does — the
+//! `X-Portable-Now` header.
+//!
+//! [`client`] is the other side, for the harness: a case's JSON request as an HTTP request,
+//! and an HTTP response as the service's JSON response.
+
+pub mod client;
+mod deployment;
+mod routes;
+pub mod status;
+
+pub use deployment::{Deployment, DeploymentError, Tenant};
+pub use http;
+pub use routes::{Backend, BackendError, InProcess, handle, handle_with};
+
+/// The name of the platform variable (Cloudflare var, Spin variable, Fastly config-store key)
+/// that holds the deployment's JSON. Lambda reads the environment variable `DEPLOYMENT`.
+pub const DEPLOYMENT_KEY: &str = "deployment";
+/// The Fastly config store that holds [`DEPLOYMENT_KEY`].
+pub const CONFIG_STORE: &str = "portable";
+/// Picks the tenant; absent means [`DEFAULT_TENANT`].
+pub const TENANT_HEADER: &str = "x-tenant";
+pub const DEFAULT_TENANT: &str = "default";
+/// Seconds since the Unix epoch to verify tokens at, honoured only when the deployment trusts
+/// it (test deployments).
+pub const NOW_HEADER: &str = "x-portable-now";
+pub const WIDTH_HEADER: &str = "x-thumbnail-width";
+pub const HEIGHT_HEADER: &str = "x-thumbnail-height";
+/// Request bodies larger than this are refused with 413 unless the deployment says otherwise.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
+
+/// The request and response types every adapter converts to and from.
+pub type Request = http::Request<Vec<u8>>;
+pub type Response = http::Response<Vec<u8>>;
+
+/// The three services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Token,
+    Config,
+    Thumbnail,
+}
+
+impl Service {
+    pub const ALL: [Service; 3] = [Service::Token, Service::Config, Service::Thumbnail];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Token => "token",
+            Service::Config => "config",
+            Service::Thumbnail => "thumbnail",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Service> {
+        Service::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests;
