@@ -171,10 +171,14 @@ pub fn run(plan: &Plan) -> Matrix {
                 .collect();
             let cases: usize = groups.iter().map(|g| g.cases.len()).sum();
             if cases > 0 {
+                let started = target.start(form, &groups).map_err(|e| format!("{e:#}"));
                 let mut progress = Progress::new(format!("{id}/{form}"), cases);
                 for group in groups {
                     for case in &group.cases {
-                        let cell = run_cell(plan, target, group, case, form);
+                        let cell = match &started {
+                            Ok(()) => run_cell(plan, target, group, case, form),
+                            Err(why) => not_started(target.id(), group, case, form, why),
+                        };
                         progress.tick(cell.status);
                         cells.push(cell);
                     }
@@ -199,6 +203,7 @@ pub fn run(plan: &Plan) -> Matrix {
                 progress.finish();
             }
         }
+        target.stop();
     }
     Matrix {
         schema: SCHEMA,
@@ -207,6 +212,28 @@ pub fn run(plan: &Plan) -> Matrix {
         runtimes,
         cells,
         probes: plan.probes.clone(),
+    }
+}
+
+/// A cell of a target that could not start (see [`Target::start`]).
+fn not_started(
+    runtime: &str,
+    group: &Group,
+    case: &crate::vectors::Case,
+    form: Form,
+    why: &str,
+) -> Cell {
+    Cell {
+        service: group.service.clone(),
+        group: group.group.clone(),
+        case: case.id.clone(),
+        runtime: runtime.to_owned(),
+        form,
+        status: Status::Error,
+        detail: format!("{runtime} did not start: {why}"),
+        millis: 0.0,
+        observed: None,
+        verdict: None,
     }
 }
 
@@ -238,13 +265,15 @@ fn run_cell(
         .artifacts
         .get(&group.service, form)
         .map(Path::to_path_buf);
-    if form != Form::Native && artifact.is_none() {
+    // A platform serves its own build of every service (see `Target::start`).
+    if !matches!(form, Form::Native | Form::Http) && artifact.is_none() {
         cell.status = Status::Error;
         cell.detail = format!("no {form} artifact was built for {}", group.service);
         return cell;
     }
     let job = Job {
         service: group.service.clone(),
+        group: group.group.clone(),
         form,
         artifact,
         request: group.request(case),

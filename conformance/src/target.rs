@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::command::{CommandJob, CommandRun};
+use crate::vectors::Group;
 
 /// How a service is packaged for a target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,6 +82,8 @@ pub enum Availability {
 #[derive(Clone, Debug)]
 pub struct Job {
     pub service: String,
+    /// The vector group the request comes from: a platform's tenant (see [`Target::start`]).
+    pub group: String,
     pub form: Form,
     /// The built `.wasm` for `form`, when the form has one.
     pub artifact: Option<PathBuf>,
@@ -111,6 +114,16 @@ pub trait Target: Send + Sync {
         let _ = (service, form);
         Ok(())
     }
+    /// Called once before this target's cells of `form`, with the vector groups they come
+    /// from: a platform starts its local runtime here, with a deployment holding each group's
+    /// config as a tenant named after the group. `Err` makes each of those cells an `error`
+    /// that says why.
+    fn start(&self, form: Form, groups: &[&Group]) -> anyhow::Result<()> {
+        let _ = (form, groups);
+        Ok(())
+    }
+    /// Called after this target's last cell: stops whatever [`Target::start`] started.
+    fn stop(&self) {}
     /// Runs one request in a form other than `command`. `Ok` is the service's JSON response
     /// (even a rejected token); `Err` is a failure of the runtime or guest (trap, crash,
     /// timeout, bad output).

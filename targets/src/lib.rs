@@ -15,8 +15,10 @@ mod child;
 mod command;
 mod external;
 mod jco;
+mod lambda;
 mod native;
 mod node;
+mod platform;
 #[cfg(test)]
 mod testing;
 mod wasm3;
@@ -33,6 +35,11 @@ pub struct Settings {
     pub cache_dir: PathBuf,
     /// Where `cargo xtask setup` puts the built driver programs.
     pub drivers_dir: PathBuf,
+    /// Where `cargo xtask setup` installs the platforms' local runtimes (workerd, Viceroy).
+    pub tools_dir: PathBuf,
+    /// Where `cargo xtask build` puts each platform's build (`<id>/`), and where a run keeps
+    /// the platform's generated config and log (`<id>/run/`).
+    pub platforms_dir: PathBuf,
 }
 
 /// Every target, in column order: the reference first.
@@ -48,5 +55,9 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
         Arc::new(jco::target(settings)),
         Arc::new(wazero::target(settings)),
         Arc::new(chicory::target(settings)),
+        Arc::new(platform::PlatformTarget::new(
+            lambda::Lambda::new(settings),
+            settings,
+        )),
     ]
 }

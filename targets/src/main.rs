@@ -85,6 +85,13 @@ struct Args {
     /// Where `cargo xtask setup` put the built driver programs (wazero, chicory).
     #[arg(long, default_value = "target/conformance/drivers")]
     drivers: PathBuf,
+    /// Where `cargo xtask setup` installed the platforms' local runtimes (workerd, Viceroy).
+    #[arg(long, default_value = "target/conformance/tools")]
+    tools: PathBuf,
+    /// Where `cargo xtask build` put the platform builds (`<id>/`); each run keeps the
+    /// platform's generated config and log in `<id>/run/`.
+    #[arg(long, default_value = "target/conformance/platforms")]
+    platforms: PathBuf,
     /// Also rewrite the committed COMPATIBILITY.md and baseline matrix (`--baseline`) from
     /// this run; what changed since the baseline it replaces becomes a dated entry in
     /// COMPATIBILITY.md's changelog.
@@ -149,6 +156,9 @@ fn run(args: Args) -> anyhow::Result<bool> {
     let settings = targets::Settings {
         cache_dir: args.cache.clone(),
         drivers_dir: args.drivers.clone(),
+        // Absolute: platforms run their programs from directories of their own.
+        tools_dir: std::path::absolute(&args.tools)?,
+        platforms_dir: std::path::absolute(&args.platforms)?,
     };
     let all = targets::all(&settings);
     if args.list {

@@ -8,6 +8,7 @@ mod byo;
 mod dist;
 mod fixtures;
 mod matrix;
+mod platforms;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -509,7 +510,17 @@ fn build() -> anyhow::Result<PathBuf> {
 /// would be compiled a second time (about ten minutes on a cold two-core machine).
 fn harness(features: &[String]) -> anyhow::Result<Command> {
     let mut build = cargo();
-    build.args(["build", "--quiet", "--workspace", "--bin", "harness"]);
+    // The Lambda adapter's `bootstrap` embeds the same wasmtime: built in the same
+    // invocation, it shares the harness's compiled dependencies.
+    build.args([
+        "build",
+        "--quiet",
+        "--workspace",
+        "--bin",
+        "harness",
+        "--bin",
+        "bootstrap",
+    ]);
     for feature in features {
         build.arg("--features").arg(format!("targets/{feature}"));
     }
@@ -543,6 +554,11 @@ fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
         .parent()
         .context("artifacts.json has a directory")?;
     let mut cmd = harness(&features)?;
+    platforms::package(
+        &artifacts,
+        &target_dir()?.join("debug"),
+        &out.join("platforms"),
+    )?;
     cmd.arg("--artifacts").arg(&artifacts);
     // Reports go beside the artifacts unless the caller says where (e.g. one per shard).
     if !harness_args
@@ -555,6 +571,10 @@ fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
         .arg(out.join("cache"))
         .arg("--drivers")
         .arg(out.join("drivers"))
+        .arg("--tools")
+        .arg(out.join("tools"))
+        .arg("--platforms")
+        .arg(out.join("platforms"))
         .arg("--probe-wasm")
         .arg(target_dir()?.join(PROBES_TARGET).join(GUEST_PROFILE))
         .args(harness_args);

@@ -21,6 +21,22 @@ pub fn deployment<'a>(configs: impl IntoIterator<Item = (Service, &'a str, &'a V
     json!({"tenants": tenants, "trust-now-header": true})
 }
 
+/// `deployment` as the entries of a key-value store ([`crate::Deployment::from_store`]):
+/// each tenant under `tenant.<name>`, the rest under [`crate::DEPLOYMENT_KEY`].
+pub fn store_entries(deployment: &Value) -> Vec<(String, String)> {
+    let mut main = deployment.clone();
+    let mut entries = Vec::new();
+    if let Some(tenants) = main.get_mut("tenants").and_then(Value::as_object_mut) {
+        for (name, tenant) in tenants.iter_mut() {
+            let key = format!("tenant.{name}");
+            entries.push((key.clone(), tenant.to_string()));
+            *tenant = Value::String(key);
+        }
+    }
+    entries.insert(0, (crate::DEPLOYMENT_KEY.to_owned(), main.to_string()));
+    entries
+}
+
 /// `job` (`{"config", ...the case's input}`) as a request to `tenant`; its `config` is the
 /// deployment's business, not the request's. `Err` says why the input has no HTTP form (a
 /// token that no header value can carry).

@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Each service config is the service's own config (its WIT `config` record in JSON), and a
-//! tenant may leave services out. A service config that does not even have the config's shape
+//! tenant may leave services out. Where one value cannot hold the whole deployment (a Fastly
+//! config-store value holds at most 8,000 characters), a tenant may be the name of another
+//! key of the same store holding the tenant's JSON ([`Deployment::from_store`]). A service config that does not even have the config's shape
 //! does not spoil the rest of the deployment: requests for it get `invalid-config`.
 
 use std::collections::BTreeMap;
@@ -59,7 +61,7 @@ impl DeploymentError {
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct Raw {
-    tenants: BTreeMap<String, RawTenant>,
+    tenants: BTreeMap<String, Value>,
     #[serde(default)]
     max_body_bytes: Option<usize>,
     #[serde(default)]
@@ -75,20 +77,53 @@ struct RawTenant {
 }
 
 impl Deployment {
+    /// A deployment held in one JSON value, tenants inline.
     pub fn from_json(text: &str) -> Result<Deployment, DeploymentError> {
+        Deployment::read(text, |key| {
+            Err(format!(
+                "the tenant is the key `{key}`, but this deployment is one value"
+            ))
+        })
+    }
+
+    /// A deployment held in a key-value store: its JSON under [`crate::DEPLOYMENT_KEY`], and
+    /// each tenant given as a string in the key of that name. `get` reads a key (`Ok(None)`
+    /// when it is absent).
+    pub fn from_store(
+        mut get: impl FnMut(&str) -> Result<Option<String>, String>,
+    ) -> Result<Deployment, DeploymentError> {
+        let key = crate::DEPLOYMENT_KEY;
+        let text = get(key)
+            .map_err(DeploymentError)?
+            .ok_or_else(|| DeploymentError(format!("no `{key}` key")))?;
+        Deployment::read(&text, |key| {
+            let text = get(key)?.ok_or_else(|| format!("no `{key}` key"))?;
+            serde_json::from_str(&text).map_err(|e| format!("key `{key}`: {e}"))
+        })
+    }
+
+    fn read(
+        text: &str,
+        mut tenant_at: impl FnMut(&str) -> Result<Value, String>,
+    ) -> Result<Deployment, DeploymentError> {
         let raw: Raw = serde_json::from_str(text).map_err(|e| DeploymentError(e.to_string()))?;
-        let tenants = raw
-            .tenants
-            .into_iter()
-            .map(|(name, t)| {
-                let tenant = Tenant {
-                    token: t.token.map(typed),
-                    config: t.config.map(typed),
-                    thumbnail: t.thumbnail.map(typed),
-                };
-                (name, tenant)
-            })
-            .collect();
+        let mut tenants = BTreeMap::new();
+        for (name, value) in raw.tenants {
+            let value = match value {
+                Value::String(key) => {
+                    tenant_at(&key).map_err(|e| DeploymentError(format!("tenant `{name}`: {e}")))?
+                }
+                inline => inline,
+            };
+            let t: RawTenant = serde_json::from_value(value)
+                .map_err(|e| DeploymentError(format!("tenant `{name}`: {e}")))?;
+            let tenant = Tenant {
+                token: t.token.map(typed),
+                config: t.config.map(typed),
+                thumbnail: t.thumbnail.map(typed),
+            };
+            tenants.insert(name, tenant);
+        }
         Ok(Deployment {
             tenants,
             max_body_bytes: raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),

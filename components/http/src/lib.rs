@@ -47,9 +47,25 @@ pub const HEIGHT_HEADER: &str = "x-thumbnail-height";
 /// Request bodies larger than this are refused with 413 unless the deployment says otherwise.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
 
+/// The services' JSON forms, which a [`Backend`] takes and returns.
+pub mod json {
+    pub use config_core::json as config;
+    pub use thumbnail_core::json as thumbnail;
+    pub use token_core::json as token;
+}
+
 /// The request and response types every adapter converts to and from.
 pub type Request = http::Request<Vec<u8>>;
 pub type Response = http::Response<Vec<u8>>;
+
+/// Seconds since the Unix epoch from `std::time`: the wall clock for [`handle`] on WASI and
+/// native platforms (not on `wasm32-unknown-unknown`, where `std::time` has no clock; the
+/// Cloudflare adapter asks JavaScript's `Date`).
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
 
 /// The three services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

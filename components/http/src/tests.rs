@@ -232,3 +232,26 @@ fn a_response_that_breaks_the_contract_is_no_observation() {
         .unwrap();
     assert!(client::observe(Service::Thumbnail, image_without_size).is_err());
 }
+
+#[test]
+fn a_deployment_in_a_store_reads_its_tenants_from_their_keys() {
+    let deployment = json!({"tenants": {
+        "a": {"config": {"schemas": [{"name": "s", "schema": true}]}},
+        "b": {},
+    }, "trust-now-header": true});
+    let entries: std::collections::BTreeMap<String, String> =
+        client::store_entries(&deployment).into_iter().collect();
+    assert_eq!(entries.len(), 3);
+    let d = Deployment::from_store(|key| Ok(entries.get(key).cloned())).unwrap();
+    assert!(d.trust_now_header);
+    assert!(matches!(d.tenants["a"].config, Some(Ok(_))));
+    assert!(d.tenants["b"].config.is_none());
+    // A tenant's key that is missing spoils the deployment, and says which.
+    let error =
+        Deployment::from_store(|key| Ok(entries.get(key).cloned().filter(|_| key != "tenant.b")))
+            .unwrap_err();
+    assert!(error.0.contains("tenant.b"), "{error}");
+    // In one value, a tenant cannot be a key.
+    let one_value = &entries[crate::DEPLOYMENT_KEY];
+    assert!(Deployment::from_json(one_value).is_err());
+}

@@ -24,9 +24,9 @@ use clap::Parser;
 use conformance::Form;
 use serde_json::{Value, json};
 
-use crate::wasmtime::{config, thumbnail, token};
 use report::{Key, Report};
 use stats::Budget;
+use wasmtime_services::{Thumbnailer, Token, Validator};
 use workloads::{ImageSize, Workload};
 
 /// Measures every service on every embedded runtime and natively, and writes bench.json.
@@ -255,7 +255,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
                     "throughput_warm_rps"
                 };
                 let seconds = budgets.throughput;
-                let wasm = engine.throughput::<token::Token>(
+                let wasm = engine.throughput::<Token>(
                     &loaded,
                     &workload.request,
                     args.threads,
@@ -420,11 +420,9 @@ fn component(
     let mut reference = native::reference(workload)?;
     let native = reference.as_mut();
     match workload.service {
-        "token" => engine.component::<token::Token>(loaded, request, native, cold, warm),
-        "config" => engine.component::<config::Validator>(loaded, request, native, cold, warm),
-        "thumbnail" => {
-            engine.component::<thumbnail::Thumbnailer>(loaded, request, native, cold, warm)
-        }
+        "token" => engine.component::<Token>(loaded, request, native, cold, warm),
+        "config" => engine.component::<Validator>(loaded, request, native, cold, warm),
+        "thumbnail" => engine.component::<Thumbnailer>(loaded, request, native, cold, warm),
         other => anyhow::bail!("no component binding for `{other}`"),
     }
 }

@@ -19,7 +19,8 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::native::Reference;
 use super::stats::{Budget, Summary, micros, summarize};
-use crate::wasmtime::{Guest, MEMORY_LIMIT, TICK};
+use crate::wasmtime::{MEMORY_LIMIT, TICK};
+use wasmtime_services::Guest;
 
 /// Instances the pool holds at once (the throughput run uses one per thread).
 const POOL_INSTANCES: u32 = 16;

@@ -2,10 +2,6 @@
 //! commands through WASI preview 1. Compiled code is cached on disk (`.cwasm`), so a second
 //! run only deserialises it.
 
-pub(crate) mod config;
-pub(crate) mod thumbnail;
-pub(crate) mod token;
-
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -16,7 +12,7 @@ use anyhow::{Context, bail};
 use conformance::{Availability, CommandJob, CommandRun, Form, Job, Kind, Target};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, InstancePre, Linker as ComponentLinker, ResourceTable};
+use wasmtime::component::{Component, Linker as ComponentLinker, ResourceTable};
 use wasmtime::{Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
@@ -214,12 +210,7 @@ impl Wasmtime {
         };
         let mut store = self.store(state, job.timeout);
         store.limiter(|s| &mut s.limits);
-        match job.service.as_str() {
-            "token" => serve::<token::Token>(&mut store, &pre, &job.request),
-            "config" => serve::<config::Validator>(&mut store, &pre, &job.request),
-            "thumbnail" => serve::<thumbnail::Thumbnailer>(&mut store, &pre, &job.request),
-            other => bail!("no component binding for service `{other}`"),
-        }
+        wasmtime_services::serve_service(&job.service, &mut store, &pre, &job.request)
     }
 
     fn command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
@@ -266,67 +257,6 @@ impl Wasmtime {
         }
         Ok(run)
     }
-}
-
-/// A service's WIT world, driven in the steps a host takes: instantiate, `create` the
-/// resource from the deployment config, call it. The harness takes them all for each request
-/// ([`serve`]); the benchmarks (`crate::bench`) time each one on its own. The request is
-/// converted from its JSON form to the WIT's types once, before any step.
-pub(crate) trait Guest<T: 'static>: Sized {
-    /// The world's bindings over an `InstancePre`: its exports looked up once.
-    type Pre: Clone;
-    /// A request in the WIT's types.
-    type Request;
-    /// What the resource's method returns, in the WIT's types.
-    type Output;
-
-    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre>;
-    fn request(json: &Value) -> anyhow::Result<Self::Request>;
-    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self>;
-    /// The resource's `create`; `Ok(Err(response))` when the service refuses the config
-    /// (`response` is the refusal in the JSON form).
-    fn create(
-        &mut self,
-        store: &mut Store<T>,
-        request: &Self::Request,
-    ) -> anyhow::Result<Result<(), Value>>;
-    /// The request itself, on the resource `create` made.
-    fn call(
-        &mut self,
-        store: &mut Store<T>,
-        request: &Self::Request,
-    ) -> anyhow::Result<Self::Output>;
-    /// The JSON form of the response.
-    fn response(output: Self::Output) -> anyhow::Result<Value>;
-}
-
-/// One request on a fresh instance: every step of [`Guest`].
-fn serve<G: Guest<ComponentState>>(
-    store: &mut Store<ComponentState>,
-    pre: &InstancePre<ComponentState>,
-    request: &Value,
-) -> anyhow::Result<Value> {
-    let request = G::request(request)?;
-    let mut guest = G::instantiate(store, &G::pre(pre.clone())?)?;
-    match guest.create(store, &request)? {
-        Err(refusal) => Ok(refusal),
-        Ok(()) => G::response(guest.call(store, &request)?),
-    }
-}
-
-/// `ErrorCode::NotYetValid` → `not-yet-valid`: the WIT name of a case of a generated enum,
-/// from its `Debug` form (bindgen emits no name table).
-pub(crate) fn wit_case_name(case: impl std::fmt::Debug) -> String {
-    let debug = format!("{case:?}");
-    let camel = debug.rsplit("::").next().unwrap_or(&debug);
-    let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('-');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 /// Advances the engine's epoch every [`TICK`] until the engine is dropped.
@@ -438,6 +368,8 @@ mod tests {
         let wasmtime = Wasmtime::new(&crate::Settings {
             cache_dir: dir.join("cache"),
             drivers_dir: dir.join("drivers"),
+            tools_dir: dir.join("tools"),
+            platforms_dir: dir.join("platforms"),
         });
         wasmtime.run_command(&job)?.into_response()
     }

@@ -7,26 +7,26 @@ use wasmtime::Store;
 use wasmtime::component::{InstancePre, ResourceAny};
 
 wasmtime::component::bindgen!({
-    path: "../wit/token",
+    path: "../../wit/token",
     world: "token-verifier",
 });
 
 use portable::token::types::{Config, Error, ErrorCode, Policy, Verified};
 
 /// An instance of the token verifier, and its `verifier` once created.
-pub(crate) struct Token {
+pub struct Token {
     bindings: TokenVerifier,
     verifier: Option<ResourceAny>,
 }
 
 /// A token request in the WIT's types.
-pub(crate) struct Request {
+pub struct Request {
     config: Config,
     token: String,
     now: Option<i64>,
 }
 
-impl<T: 'static> super::Guest<T> for Token {
+impl<T: 'static> crate::Guest<T> for Token {
     type Pre = TokenVerifierPre<T>;
     type Request = Request;
     type Output = Result<Verified, Error>;
@@ -108,7 +108,7 @@ fn error_json(error: &Error) -> Value {
 }
 
 fn code_name(code: ErrorCode) -> String {
-    super::wit_case_name(code)
+    crate::wit_case_name(code)
 }
 
 #[cfg(test)]

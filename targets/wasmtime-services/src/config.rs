@@ -7,7 +7,7 @@ use wasmtime::Store;
 use wasmtime::component::{InstancePre, ResourceAny};
 
 wasmtime::component::bindgen!({
-    path: "../wit/config",
+    path: "../../wit/config",
     world: "config-validator",
 });
 
@@ -16,20 +16,20 @@ use portable::config::types::{
 };
 
 /// An instance of the config validator, and its `validator` once created.
-pub(crate) struct Validator {
+pub struct Validator {
     bindings: ConfigValidator,
     validator: Option<ResourceAny>,
 }
 
 /// A config request in the WIT's types.
-pub(crate) struct Request {
+pub struct Request {
     config: Config,
     schema: String,
     document: String,
     format: DocumentFormat,
 }
 
-impl<T: 'static> super::Guest<T> for Validator {
+impl<T: 'static> crate::Guest<T> for Validator {
     type Pre = ConfigValidatorPre<T>;
     type Request = Request;
     type Output = Result<Outcome, Error>;
@@ -148,7 +148,7 @@ fn error_json(error: &Error) -> Value {
 }
 
 fn code_name(code: ErrorCode) -> String {
-    super::wit_case_name(code)
+    crate::wit_case_name(code)
 }
 
 #[cfg(test)]

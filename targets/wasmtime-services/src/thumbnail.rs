@@ -7,7 +7,7 @@ use wasmtime::Store;
 use wasmtime::component::{InstancePre, ResourceAny};
 
 wasmtime::component::bindgen!({
-    path: "../wit/thumbnail",
+    path: "../../wit/thumbnail",
     world: "thumbnail",
 });
 
@@ -17,20 +17,20 @@ use portable::thumbnail::types::{
 };
 
 /// An instance of the thumbnailer, and its `thumbnailer` once created.
-pub(crate) struct Thumbnailer {
+pub struct Thumbnailer {
     /// The world's bindings (bindgen names them after the world).
     bindings: Thumbnail,
     thumbnailer: Option<ResourceAny>,
 }
 
 /// A thumbnail request in the WIT's types.
-pub(crate) struct Request {
+pub struct Request {
     config: Config,
     image: Vec<u8>,
     request: WitRequest,
 }
 
-impl<T: 'static> super::Guest<T> for Thumbnailer {
+impl<T: 'static> crate::Guest<T> for Thumbnailer {
     type Pre = ThumbnailPre<T>;
     type Request = Request;
     type Output = Result<Output, Error>;
