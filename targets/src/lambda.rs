@@ -20,7 +20,7 @@ const LAMBDA_HTTP: &str = "1.3.2";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(crate) struct Lambda {
-    /// `bootstrap` and the precompiled components, as `cargo xtask build` packs them.
+    /// `bootstrap` and the precompiled components, as `cargo xtask test-all-runtimes` packs them.
     package: PathBuf,
 }
 
@@ -63,7 +63,7 @@ impl Platform for Lambda {
             Availability::Missing {
                 reason: format!("{} is not built", bootstrap.display()),
                 install:
-                    "cargo xtask build (builds adapters/lambda and precompiles the components)"
+                    "cargo xtask test-all-runtimes (builds adapters/lambda, precompiles the components)"
                         .into(),
             }
         }

@@ -12,13 +12,16 @@ pub use child::child_main;
 mod bench;
 mod chicory;
 mod child;
+mod cloudflare;
 mod command;
 mod external;
+mod fastly;
 mod jco;
 mod lambda;
 mod native;
 mod node;
 mod platform;
+mod spin;
 #[cfg(test)]
 mod testing;
 mod wasm3;
@@ -55,9 +58,13 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
         Arc::new(jco::target(settings)),
         Arc::new(wazero::target(settings)),
         Arc::new(chicory::target(settings)),
-        Arc::new(platform::PlatformTarget::new(
-            lambda::Lambda::new(settings),
-            settings,
-        )),
+        platform(cloudflare::Cloudflare::new(settings), settings),
+        platform(fastly::Fastly::new(settings), settings),
+        platform(spin::Spin::new(settings), settings),
+        platform(lambda::Lambda::new(settings), settings),
     ]
+}
+
+fn platform(platform: impl platform::Platform, settings: &Settings) -> Arc<dyn Target> {
+    Arc::new(platform::PlatformTarget::new(platform, settings))
 }

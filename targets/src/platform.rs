@@ -242,6 +242,24 @@ impl<P: Platform> Target for PlatformTarget<P> {
     }
 }
 
+/// What `program --version` prints (first line), or why it printed nothing.
+pub(crate) fn tool_version(program: &Path) -> String {
+    match Command::new(program).arg("--version").output() {
+        Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        Ok(output) => format!(
+            "unknown ({} --version: {})",
+            program.display(),
+            output.status
+        ),
+        Err(_) => "not installed".to_owned(),
+    }
+}
+
 /// A port nobody listens on now (the platform binds it right after).
 pub(crate) fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;

@@ -122,24 +122,12 @@ fn binaryen(target: &Path) -> anyhow::Result<Option<PathBuf>> {
         return Ok(None);
     }
     let dir = target.join("conformance").join("tools").join("binaryen");
-    std::fs::create_dir_all(&dir)?;
-    let source = Path::new(BINARYEN_DIR);
-    let lock = std::fs::read(source.join("package-lock.json"))?;
-    let installed = dir.join("node_modules").join(".installed-lock.json");
     let program = dir
         .join("node_modules")
         .join("binaryen")
         .join("bin")
         .join("wasm-opt");
-    if std::fs::read(&installed).ok().as_deref() != Some(&lock[..]) || !program.exists() {
-        std::fs::copy(source.join("package.json"), dir.join("package.json"))?;
-        std::fs::write(dir.join("package-lock.json"), &lock)?;
-        let mut npm = Command::new("npm");
-        npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir);
-        super::run_cmd(npm).context("installing binaryen from npm")?;
-        std::fs::write(&installed, &lock)?;
-    }
+    super::npm_install(Path::new(BINARYEN_DIR), &dir).context("installing binaryen from npm")?;
     if !program.exists() {
         bail!("the binaryen package has no {}", program.display());
     }

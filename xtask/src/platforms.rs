@@ -3,15 +3,124 @@
 //! `<target>/conformance/platforms/<column>/`. A platform whose tools are missing is skipped
 //! with a line saying so; its column then says what is missing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use crate::run_cmd;
 
-/// Packs every platform that can be packed here. `artifacts` is the guest manifest
-/// (`artifacts.json`), `bin` the directory of the host binaries just built with the harness.
-pub fn package(artifacts: &Path, bin: &Path, platforms: &Path) -> anyhow::Result<()> {
+/// Tools installed from crates.io with `cargo install --locked`: (crate, version, binary).
+/// The harness asks each binary for its version, so these pins live only here.
+pub const CARGO_TOOLS: [(&str, &str, &str); 3] = [
+    // Fastly's local runtime.
+    ("viceroy", "0.22.0", "viceroy"),
+    // Exactly the wasm-bindgen in Cargo.lock (checked in `setup`): worker-build runs it.
+    ("wasm-bindgen-cli", "0.2.130", "wasm-bindgen"),
+    // Exactly the `worker` crate's version: it checks the pair.
+    ("worker-build", "0.8.7", "worker-build"),
+];
+/// workerd and esbuild from npm (package.json and package-lock.json here).
+const CLOUDFLARE_NPM: &str = "xtask/tools/cloudflare";
+
+/// Where a cargo-installed tool's binary is.
+pub fn cargo_tool(tools: &Path, krate: &str) -> PathBuf {
+    let (_, _, binary) = CARGO_TOOLS
+        .iter()
+        .find(|(k, ..)| *k == krate)
+        .copied()
+        .unwrap_or((krate, "", krate));
+    tools.join(krate).join("bin").join(binary)
+}
+
+/// Installs the platforms' tools into `tools`, each only when it is missing or at another
+/// version: Viceroy, wasm-bindgen-cli and worker-build from crates.io (compiled here: about
+/// 25 minutes of CPU on a cold machine), workerd and esbuild from npm.
+pub fn setup(tools: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(tools)?;
+    let locked = locked_version("wasm-bindgen")?;
+    for (krate, version, _) in CARGO_TOOLS {
+        if krate == "wasm-bindgen-cli" && locked != version {
+            bail!(
+                "Cargo.lock has wasm-bindgen {locked} but xtask pins wasm-bindgen-cli {version}: \
+                 they must be equal (update CARGO_TOOLS in xtask/src/platforms.rs)"
+            );
+        }
+        cargo_install(tools, krate, version)?;
+    }
+    crate::npm_install(Path::new(CLOUDFLARE_NPM), &tools.join("cloudflare"))
+}
+
+/// The version of `package` in the workspace's Cargo.lock.
+fn locked_version(package: &str) -> anyhow::Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == format!("name = \"{package}\"") {
+            let version = lines.next().unwrap_or_default();
+            if let Some(v) = version.strip_prefix("version = \"") {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    bail!("Cargo.lock has no {package}")
+}
+
+fn cargo_install(tools: &Path, krate: &str, version: &str) -> anyhow::Result<()> {
+    let root = tools.join(krate);
+    let stamp = root.join(".installed-version");
+    if std::fs::read_to_string(&stamp).is_ok_and(|v| v == version)
+        && cargo_tool(tools, krate).exists()
+    {
+        return Ok(());
+    }
+    eprintln!("setup: installing {krate} {version} from crates.io (compiles it; minutes)");
+    let mut install = crate::cargo();
+    install
+        .args(["install", "--locked", "--force", "--root"])
+        .arg(&root);
+    // Its own target directory, so a cold install does not wait on the workspace's lock.
+    install.env("CARGO_TARGET_DIR", tools.join("build").join(krate));
+    if krate == "wasm-bindgen-cli" {
+        // Its published Cargo.lock pins webpki-roots 1.0.11, which is not on crates.io (the
+        // newest is 1.0.10): install from its source with only that line moved back.
+        let source = crate_source(tools, krate, version)?;
+        let mut update = crate::cargo();
+        update
+            .args(["update", "-p", "webpki-roots", "--precise", "1.0.10"])
+            .current_dir(&source);
+        run_cmd(update)?;
+        install.arg("--path").arg(&source);
+    } else {
+        install.args([krate, "--version", &format!("={version}")]);
+    }
+    run_cmd(install).with_context(|| format!("installing {krate} {version}"))?;
+    std::fs::write(stamp, version)?;
+    Ok(())
+}
+
+/// The published source of `krate` `version`, unpacked under `tools/build/`.
+fn crate_source(tools: &Path, krate: &str, version: &str) -> anyhow::Result<PathBuf> {
+    let dir = tools.join("build");
+    std::fs::create_dir_all(&dir)?;
+    let archive = dir.join(format!("{krate}-{version}.crate"));
+    let mut curl = Command::new("curl");
+    curl.args(["--fail", "--silent", "--show-error", "--location", "-o"])
+        .arg(&archive)
+        .arg(format!(
+            "https://static.crates.io/crates/{krate}/{krate}-{version}.crate"
+        ));
+    run_cmd(curl).context("downloading the crate from crates.io")?;
+    let mut tar = Command::new("tar");
+    tar.arg("-xzf").arg(&archive).arg("-C").arg(&dir);
+    run_cmd(tar)?;
+    Ok(dir.join(format!("{krate}-{version}")))
+}
+
+/// Builds and packs every platform that can be built here. `artifacts` is the guest manifest
+/// (`artifacts.json`), `bin` the directory of the host binaries just built with the harness,
+/// `tools` where `setup` installed the platforms' tools.
+pub fn package(artifacts: &Path, bin: &Path, platforms: &Path, tools: &Path) -> anyhow::Result<()> {
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(artifacts).with_context(|| format!("reading {}", artifacts.display()))?,
     )?;
@@ -19,7 +128,63 @@ pub fn package(artifacts: &Path, bin: &Path, platforms: &Path) -> anyhow::Result
         &manifest,
         bin,
         &platforms.join("lambda-emulator").join("package"),
-    )
+    )?;
+    wasm_adapter("fastly-adapter", "wasm32-wasip1", &platforms.join("fastly"))?;
+    wasm_adapter(
+        "spin_adapter",
+        "wasm32-wasip2",
+        &platforms.join("spin-wasmtime"),
+    )?;
+    cloudflare(tools, &platforms.join("cloudflare"))
+}
+
+/// An adapter built for its wasm target with the guests' profile, as its platform's CLI
+/// builds it (`fastly compute build`, `spin build`), copied into `dir`.
+fn wasm_adapter(artifact: &str, triple: &str, dir: &Path) -> anyhow::Result<()> {
+    let target = crate::target_dir()?;
+    let mut build = crate::cargo();
+    build.args([
+        "build",
+        "--quiet",
+        "--profile",
+        crate::GUEST_PROFILE,
+        "--target",
+        triple,
+    ]);
+    // The guests' flags, so the services' dependencies built for them are reused.
+    build.args(crate::dist::remap_config(triple, Path::new("."), &target));
+    build.args(["-p", &artifact.replace('_', "-")]);
+    run_cmd(build)?;
+    std::fs::create_dir_all(dir)?;
+    let file = format!("{artifact}.wasm");
+    let built = target.join(triple).join(crate::GUEST_PROFILE).join(&file);
+    std::fs::copy(&built, dir.join(&file))
+        .with_context(|| format!("copying {}", built.display()))?;
+    Ok(())
+}
+
+/// Cloudflare: worker-build (its wasm-bindgen and esbuild the ones `setup` installed, so it
+/// downloads nothing) writes `index.js` and `index_bg.wasm` into `<dir>/build`.
+fn cloudflare(tools: &Path, dir: &Path) -> anyhow::Result<()> {
+    let worker_build = cargo_tool(tools, "worker-build");
+    let esbuild = tools.join("cloudflare/node_modules/@esbuild/linux-x64/bin/esbuild");
+    if !worker_build.exists() || !esbuild.exists() {
+        eprintln!(
+            "build: worker-build or esbuild is not installed (cargo xtask setup): the \
+             cloudflare column will say so"
+        );
+        return Ok(());
+    }
+    let out = std::path::absolute(dir.join("build"))?;
+    let mut build = Command::new(worker_build);
+    build
+        .args(["--profile", crate::GUEST_PROFILE, "--out-dir"])
+        .arg(&out)
+        .current_dir("adapters/cloudflare")
+        .env("WASM_BINDGEN_BIN", cargo_tool(tools, "wasm-bindgen-cli"))
+        .env("ESBUILD_BIN", esbuild)
+        .env("CARGO_TARGET_DIR", crate::target_dir()?);
+    run_cmd(build).context("building the Cloudflare worker with worker-build")
 }
 
 /// Lambda: `bootstrap` (built with the harness, so it shares its wasmtime) and each
