@@ -393,9 +393,7 @@ fn drivers() -> anyhow::Result<()> {
 fn jco_driver(dir: &Path) -> anyhow::Result<()> {
     let source = Path::new("targets/drivers/jco");
     std::fs::create_dir_all(dir.join("services"))?;
-    for file in ["driver.mjs", "package.json"] {
-        std::fs::copy(source.join(file), dir.join(file))?;
-    }
+    std::fs::copy(source.join("driver.mjs"), dir.join("driver.mjs"))?;
     for entry in std::fs::read_dir(source.join("services"))? {
         let path = entry?.path();
         std::fs::copy(
@@ -404,20 +402,7 @@ fn jco_driver(dir: &Path) -> anyhow::Result<()> {
                 .join(path.file_name().context("file name")?),
         )?;
     }
-    let lock = std::fs::read(source.join("package-lock.json"))?;
-    let installed = dir.join("node_modules").join(".installed-lock.json");
-    if std::fs::read(&installed).ok().as_deref() == Some(&lock[..]) {
-        return Ok(());
-    }
-    std::fs::write(dir.join("package-lock.json"), &lock)?;
-    let mut npm = Command::new("npm");
-    // `npm ci` refuses this lock file: some optional platform packages jco lists are not
-    // published. `npm install` with the lock file in place installs its exact versions.
-    npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(dir);
-    run_cmd(npm)?;
-    std::fs::write(installed, lock)?;
-    Ok(())
+    npm_install(source, dir)
 }
 
 /// Installs the npm packages of `source` (its package.json and package-lock.json) into `dir`:
