@@ -358,3 +358,100 @@ fn function_response(payload: &[u8]) -> Response<Full<Bytes>> {
         .body(Full::new(Bytes::from(body)))
         .unwrap_or_else(|_| json_error(502, "InvalidResponse", "unusable status or headers"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use crate::platform::{free_port, send};
+
+    /// A custom runtime's side of the Runtime API, by hand: take the next invocation, answer
+    /// it with `answer(event)` at `/response` (or `/error` when it says so).
+    fn runtime_once(
+        api: String,
+        answer: impl FnOnce(&Value) -> (&'static str, Value) + Send + 'static,
+    ) {
+        std::thread::spawn(move || {
+            let base = format!("http://{api}/2018-06-01/runtime/invocation");
+            let agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .new_agent();
+            let mut next = agent.get(format!("{base}/next")).call().unwrap();
+            let id = next.headers()["lambda-runtime-aws-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(next.headers().contains_key("lambda-runtime-deadline-ms"));
+            let event: Value =
+                serde_json::from_slice(&next.body_mut().read_to_vec().unwrap()).unwrap();
+            let (kind, body) = answer(&event);
+            let posted = agent
+                .post(format!("{base}/{id}/{kind}"))
+                .send(body.to_string())
+                .unwrap();
+            assert_eq!(posted.status(), 202);
+            // The same invocation cannot be answered twice.
+            let again = agent
+                .post(format!("{base}/{id}/response"))
+                .send("{}")
+                .unwrap();
+            assert_eq!(again.status(), 400);
+        });
+    }
+
+    fn request(uri: &str, body: &[u8]) -> service_http::Request {
+        http::Request::post(uri)
+            .header("x-tenant", "t")
+            .body(body.to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_request_becomes_a_function_url_event_and_the_answer_a_response() {
+        let port = free_port().unwrap();
+        let emulator = super::start(port, Duration::from_secs(10)).unwrap();
+        runtime_once(emulator.api.clone(), |event| {
+            assert_eq!(event["version"], "2.0");
+            assert_eq!(event["rawPath"], "/v1/thumbnail");
+            assert_eq!(event["rawQueryString"], "w=1&h=2");
+            assert_eq!(event["queryStringParameters"], json!({"w": "1", "h": "2"}));
+            assert_eq!(event["requestContext"]["http"]["method"], "POST");
+            assert_eq!(event["headers"]["x-tenant"], "t");
+            assert_eq!(event["isBase64Encoded"], true);
+            assert_eq!(event["body"], "AAH/");
+            let answer = json!({"statusCode": 415, "headers": {"content-type": "image/png"},
+                                "body": "AAH/", "isBase64Encoded": true});
+            ("response", answer)
+        });
+        let response = send(
+            port,
+            request("/v1/thumbnail?w=1&h=2", &[0, 1, 255]),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(response.status(), 415);
+        assert_eq!(response.headers()["content-type"], "image/png");
+        assert_eq!(response.body(), &[0, 1, 255]);
+    }
+
+    #[test]
+    fn a_function_error_is_a_502_and_silence_a_504() {
+        let port = free_port().unwrap();
+        let emulator = super::start(port, Duration::from_secs(1)).unwrap();
+        runtime_once(emulator.api.clone(), |_| {
+            (
+                "error",
+                json!({"errorType": "Trap", "errorMessage": "unreachable"}),
+            )
+        });
+        let response = send(port, request("/", b""), Duration::from_secs(10)).unwrap();
+        assert_eq!(response.status(), 502);
+        assert!(String::from_utf8_lossy(response.body()).contains("unreachable"));
+        // Nobody takes the next invocation: the function URL gives up at the timeout.
+        let response = send(port, request("/", b""), Duration::from_secs(10)).unwrap();
+        assert_eq!(response.status(), 504);
+    }
+}
