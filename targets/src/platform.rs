@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use conformance::vectors::Group;
 use conformance::{Availability, Form, Job, Kind, Target};
+use http_body_util::Full;
+use hyper::body::Bytes;
 use serde_json::Value;
 use service_http::Service;
 
@@ -257,6 +259,36 @@ pub(crate) fn tool_version(program: &Path) -> String {
             output.status
         ),
         Err(_) => "not installed".to_owned(),
+    }
+}
+
+/// Serves HTTP/1.1 on `listener`, each request answered by `handle`, until the tokio runtime
+/// it runs on is shut down (the harness's own servers: the Lambda emulator, the Spin host).
+pub(crate) async fn serve_http<F, Fut>(listener: tokio::net::TcpListener, handle: F)
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = hyper::Response<Full<Bytes>>> + Send + 'static,
+{
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of descriptors, say: try again shortly rather than spin.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let response = handle(request);
+                async move { Ok::<_, std::convert::Infallible>(response.await) }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await;
+        });
     }
 }
 

@@ -6,7 +6,6 @@
 //! checks that the component imports nothing a Spin host would not provide.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,7 +133,21 @@ impl Platform for Spin {
             .enable_all()
             .build()?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
-        runtime.spawn(serve(listener, engine, pre, variables));
+        runtime.spawn(crate::platform::serve_http(listener, move |request| {
+            let (engine, pre, variables) = (engine.clone(), pre.clone(), variables.clone());
+            async move {
+                handle(&engine, &pre, variables, request)
+                    .await
+                    .unwrap_or_else(|e| {
+                        // What Spin answers when the component fails: a 500, not a response
+                        // of the service's own.
+                        hyper::Response::builder()
+                            .status(500)
+                            .body(Full::new(Bytes::from(format!("{e:#}"))))
+                            .unwrap_or_default()
+                    })
+            }
+        }));
         Ok(Launched {
             process: None,
             keep: Some(Box::new(Server(Some(runtime)))),
@@ -181,42 +194,6 @@ fn check_imports(wasm: &[u8]) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-async fn serve(
-    listener: tokio::net::TcpListener,
-    engine: Engine,
-    pre: ServicePre<State>,
-    variables: Arc<HashMap<String, String>>,
-) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let (engine, pre, variables) = (engine.clone(), pre.clone(), variables.clone());
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let (engine, pre, variables) = (engine.clone(), pre.clone(), variables.clone());
-                async move {
-                    let response = handle(&engine, &pre, variables, request)
-                        .await
-                        .unwrap_or_else(|e| {
-                            // What Spin answers when the component fails: a 500, not a
-                            // response of the service's own.
-                            hyper::Response::builder()
-                                .status(500)
-                                .body(Full::new(Bytes::from(format!("{e:#}"))))
-                                .unwrap_or_default()
-                        });
-                    Ok::<_, Infallible>(response)
-                }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, service)
-                .await;
-        });
-    }
 }
 
 /// One request on a fresh instance: `wasi:http/handler.handle`, its body collected inside

@@ -5,7 +5,6 @@
 //! as a Lambda function URL does. Both listen on 127.0.0.1 and stop when it is dropped.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,6 +16,8 @@ use hyper::{Method, Request, Response};
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
+
+use crate::platform::serve_http;
 
 const PREFIX: &str = "/2018-06-01/runtime";
 /// The function's ARN as the emulator reports it.
@@ -79,38 +80,19 @@ pub(crate) fn start(front: u16, timeout: Duration) -> anyhow::Result<Emulator> {
         anyhow::Ok((front, api))
     })?;
     let api_address = api.local_addr()?.to_string();
-    runtime.spawn(serve(front, shared.clone(), false));
-    runtime.spawn(serve(api, shared, true));
+    let function_url = shared.clone();
+    runtime.spawn(serve_http(front, move |request| {
+        let shared = function_url.clone();
+        async move { invoke(&shared, request).await }
+    }));
+    runtime.spawn(serve_http(api, move |request| {
+        let shared = shared.clone();
+        async move { runtime_api_call(&shared, request).await }
+    }));
     Ok(Emulator {
         runtime: Some(runtime),
         api: api_address,
     })
-}
-
-/// Accepts connections until the runtime is shut down.
-async fn serve(listener: TcpListener, shared: Arc<Shared>, runtime_api: bool) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let shared = shared.clone();
-                async move {
-                    Ok::<_, Infallible>(if runtime_api {
-                        runtime_api_call(&shared, request).await
-                    } else {
-                        invoke(&shared, request).await
-                    })
-                }
-            });
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, service)
-                .await;
-        });
-    }
 }
 
 fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
