@@ -2,7 +2,7 @@
 //! the component and the command take it) as an HTTP request, and the HTTP response as the
 //! service's JSON response, so an `http` cell is judged exactly like every other cell.
 
-use ct_codecs::{Base64, Decoder};
+use ct_codecs::{Base64, Decoder, Encoder};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Map, Value, json};
 
@@ -148,7 +148,7 @@ pub fn observe(service: Service, response: Response) -> Result<Value, String> {
             "format": format,
             "width": dimension(WIDTH_HEADER)?,
             "height": dimension(HEIGHT_HEADER)?,
-            "bytes": crate::routes::base64(body),
+            "bytes": Base64::encode_to_string(body).map_err(|e| e.to_string())?,
         }}));
     }
     let json: Value = serde_json::from_slice(body)

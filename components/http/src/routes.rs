@@ -4,7 +4,6 @@
 //! is a whole response by design, and boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
-use ct_codecs::{Base64, Encoder};
 use http::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
@@ -449,9 +448,4 @@ fn json_response(status: u16, body: &impl Serialize) -> Response {
     );
     headers.insert(CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     response
-}
-
-/// Base64 for the client's thumbnail observation; here so the crate has one encoder.
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    Base64::encode_to_string(bytes).unwrap_or_default()
 }
