@@ -66,14 +66,7 @@ impl Components {
                 .with_context(|| format!("loading {}", path.display()))?;
             pres.push((service, linker.instantiate_pre(&component)?));
         }
-        let weak = engine.weak();
-        std::thread::spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(TICK);
-            }
-        });
+        wasmtime_services::start_epoch_ticker(&engine, TICK);
         Ok(Components { engine, pres })
     }
 

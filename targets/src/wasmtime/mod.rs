@@ -261,16 +261,7 @@ impl Wasmtime {
 
 /// Advances the engine's epoch every [`TICK`] until the engine is dropped.
 pub(crate) fn start_epoch_ticker(engine: &Engine) {
-    let weak = engine.weak();
-    let _ = std::thread::Builder::new()
-        .name("wasmtime-epoch".into())
-        .spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(TICK);
-            }
-        });
+    wasmtime_services::start_epoch_ticker(engine, TICK);
 }
 
 impl Target for Wasmtime {

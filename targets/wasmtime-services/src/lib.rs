@@ -76,6 +76,21 @@ pub fn serve_service<T: 'static>(
     }
 }
 
+/// Advances `engine`'s epoch every `tick` until the engine is dropped: what makes an epoch
+/// deadline (`Store::set_epoch_deadline`, counted in ticks) a time limit.
+pub fn start_epoch_ticker(engine: &wasmtime::Engine, tick: std::time::Duration) {
+    let weak = engine.weak();
+    let _ = std::thread::Builder::new()
+        .name("wasmtime-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(tick);
+            }
+        });
+}
+
 /// `ErrorCode::NotYetValid` → `not-yet-valid`: the WIT name of a case of a generated enum,
 /// from its `Debug` form (bindgen emits no name table).
 pub(crate) fn wit_case_name(case: impl std::fmt::Debug) -> String {
