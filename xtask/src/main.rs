@@ -81,12 +81,16 @@ Commands:
                         from the run (--from <bench.json> renders an earlier run instead).
   fixtures [--check]    Regenerate the deterministic fixtures (keys, tokens, vectors) into
                         conformance/; --check only verifies the checked-in ones are identical.
-  ci                    What CI runs: fmt check, clippy (warnings denied, host and wasm
-                        targets), fixtures --check, test-all-runtimes --diff, a
-                        --shard 1/2 + 2/2 merge of the native column, byo-examples,
-                        bench --quick (a smoke run; goals not asserted),
-                        dist --check-reproducible, dist --check-bundle, then the unit
-                        tests.
+  ci                    What CI runs: fmt check; setup (the platforms' tools in the
+                        background); a build of every host crate and test with clippy
+                        as the workspace wrapper and warnings denied (every later build
+                        of the run lints too: guests, probes, adapters); fixtures
+                        --check, test-all-runtimes --diff, a --shard 1/2 + 2/2 merge of
+                        the native column, byo-examples, bench --quick (a smoke run;
+                        goals not asserted), dist --check-reproducible, dist
+                        --check-bundle, then the unit tests.
+  check-wasmedge        clippy on the WasmEdge target's code (feature `wasmedge`) without
+                        libwasmedge. Its own CI job: it re-checks most dependencies.
 
 <target> is cargo's target directory (CARGO_TARGET_DIR if set, else ./target).
 ";
@@ -146,6 +150,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
             _ => bail!("usage: cargo xtask fixtures [--check]"),
         },
         "ci" => ci(),
+        "check-wasmedge" => check_wasmedge(),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
@@ -162,7 +167,39 @@ fn project_root() -> PathBuf {
 }
 
 fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    lint_env(&mut cmd);
+    cmd
+}
+
+/// Set by `ci`: from then on every build of this workspace lints as it compiles.
+static LINT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Makes `cmd` (cargo, or a tool that runs cargo) compile the workspace's own crates with
+/// clippy-driver and warnings denied, once `ci` has asked for it: the way `cargo clippy`
+/// itself works (a workspace wrapper and its `CLIPPY_ARGS`), but in real builds, so the
+/// dependencies are compiled once for the build, the tests and the lints together instead
+/// of a second time as clippy's check-only metadata (about a quarter of a cold CI run).
+fn lint_env(cmd: &mut Command) {
+    if let Some(driver) = LINT.get() {
+        cmd.env("RUSTC_WORKSPACE_WRAPPER", driver).env(
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+        );
+    }
+}
+
+/// The host packages: the workspace without the adapters that only build for wasm. Every
+/// host build (the harness, the lints, the tests) selects exactly these, because cargo
+/// unifies features per selection: with those adapters in, `proc-macro2` gains
+/// `span-locations`, and every proc-macro and most of wasmtime would be built twice.
+const WASM_ADAPTERS: [&str; 3] = ["fastly-adapter", "cloudflare-adapter", "spin-adapter"];
+
+fn host_packages(cmd: &mut Command) {
+    cmd.arg("--workspace");
+    for adapter in WASM_ADAPTERS {
+        cmd.args(["--exclude", adapter]);
+    }
 }
 
 /// Runs a command, echoing it, and fails if it fails.
@@ -187,6 +224,17 @@ fn shown(cmd: &Command) -> String {
 }
 
 fn setup() -> anyhow::Result<()> {
+    setup_host()?;
+    platforms::setup(&tools_dir()?, None)
+}
+
+/// Where `setup` installs the platforms' tools.
+fn tools_dir() -> anyhow::Result<PathBuf> {
+    Ok(target_dir()?.join("conformance").join("tools"))
+}
+
+/// Everything `setup` does but the platforms' tools (which compile for many minutes).
+fn setup_host() -> anyhow::Result<()> {
     libclang()?;
     chromium();
     wasm_targets()?;
@@ -200,7 +248,7 @@ fn setup() -> anyhow::Result<()> {
             eprintln!("setup: could not check for {package}; installing worker-build may fail");
         }
     }
-    platforms::setup(&target_dir()?.join("conformance").join("tools"))
+    Ok(())
 }
 
 /// Whether `tool` is on PATH.
@@ -519,24 +567,18 @@ fn build() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// The harness binary, built and ready for its arguments. It is built with `--workspace`
-/// selected, as `cargo test --workspace` builds: cargo unifies the features of host
-/// dependencies (proc-macros) per selection, and with only `-p targets` selected the guests'
-/// wit-bindgen no longer turns on `indexmap/default`, so wasmtime's macros — and wasmtime —
-/// would be compiled a second time (about ten minutes on a cold two-core machine).
+/// The harness binary, built and ready for its arguments. It is built with the host
+/// packages selected ([`host_packages`]), as the tests are: cargo unifies the features of
+/// host dependencies (proc-macros) per selection, and with only `-p targets` selected the
+/// guests' wit-bindgen no longer turns on `indexmap/default`, so wasmtime's macros — and
+/// wasmtime — would be compiled a second time (about ten minutes on a cold two-core machine).
 fn harness(features: &[String]) -> anyhow::Result<Command> {
     let mut build = cargo();
     // The Lambda adapter's `bootstrap` embeds the same wasmtime: built in the same
     // invocation, it shares the harness's compiled dependencies.
-    build.args([
-        "build",
-        "--quiet",
-        "--workspace",
-        "--bin",
-        "harness",
-        "--bin",
-        "bootstrap",
-    ]);
+    build.args(["build", "--quiet"]);
+    host_packages(&mut build);
+    build.args(["--bin", "harness", "--bin", "bootstrap"]);
     for feature in features {
         build.arg("--features").arg(format!("targets/{feature}"));
     }
@@ -637,48 +679,39 @@ fn ci() -> anyhow::Result<()> {
     fmt.args(["fmt", "--all", "--", "--check"]);
     run_cmd(fmt)?;
 
-    let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    run_cmd(clippy)?;
-    // The WasmEdge target only builds with libwasmedge, which CI does not have; with
-    // DOCS_RS set, wasmedge-sys uses its bundled bindings and links nothing, so this
-    // type-checks that code instead of letting it rot.
-    let mut clippy = cargo();
-    clippy
-        .args([
-            "clippy",
-            "-p",
-            "targets",
-            "--features",
-            "wasmedge",
-            "--all-targets",
-        ])
-        .args(["--", "-D", "warnings"])
-        .env("DOCS_RS", "1");
-    run_cmd(clippy)?;
-    for triple in ["wasm32-wasip1", "wasm32-wasip2"] {
-        let mut clippy = cargo();
-        clippy.args(["clippy", "--target", triple]);
-        for (_, _, package, _) in GUESTS.iter().filter(|g| g.3 == triple) {
-            clippy.args(["--package", package]);
-        }
-        if triple == "wasm32-wasip1" {
-            // The WASI probes and the bring-your-own-wasm examples, checked for the target
-            // they are written for.
-            clippy.args(["--package", "wasi-probes", "--package", "byo-examples"]);
-        }
-        clippy.args(["--", "-D", "warnings"]);
-        run_cmd(clippy)?;
+    setup_host()?;
+    // The platforms' tools compile for many minutes (Viceroy is most of it) and only the
+    // platform columns need them: they install in the background while the lint build
+    // runs (niced, so that build keeps the cores it can use).
+    let tools = tools_dir()?;
+    let log = tools.join("install.log");
+    let installing = {
+        let (tools, log) = (tools.clone(), log.clone());
+        std::thread::spawn(move || platforms::setup(&tools, Some(&log)))
+    };
+    // From here on, every build of the workspace lints as it compiles (see `lint_env`).
+    let driver = clippy_driver()?;
+    eprintln!(
+        "ci: building with {} as the workspace wrapper, warnings denied",
+        driver.display()
+    );
+    LINT.set(driver).ok();
+    if let Err(e) = lint_build().and_then(|()| check_fixtures(&project_root())) {
+        eprintln!(
+            "ci: the platforms' tools go on installing in the background (log: {}); the \
+             next run reuses whatever has finished",
+            log.display()
+        );
+        return Err(e);
     }
-
-    check_fixtures(&project_root())?;
+    eprintln!(
+        "ci: waiting for the platforms' tools (log: {})",
+        log.display()
+    );
+    installing
+        .join()
+        .map_err(|_| anyhow::anyhow!("installing the platforms' tools panicked"))?
+        .context("installing the platforms' tools")?;
     // `--diff`: a change of results must come with its regenerated baseline (`--update`).
     // Only statuses are compared, and runtimes this machine lacks are left out, so the
     // check does not depend on timing or on what is installed.
@@ -699,12 +732,61 @@ fn ci() -> anyhow::Result<()> {
 
     // Unit and integration tests last, so the run ends with cargo's test summary.
     // (`--all-targets` leaves out doc-tests: this workspace has none.)
+    // Built (and linted) by `lint_build` already, so this only runs them.
     let mut test = cargo();
-    // The wasm platforms' adapters only build for their wasm targets (clippy above checks
-    // their code on the host).
-    test.args(["test", "--workspace", "--all-targets"]);
-    for adapter in ["fastly-adapter", "cloudflare-adapter", "spin-adapter"] {
-        test.args(["--exclude", adapter]);
-    }
+    test.arg("test");
+    host_packages(&mut test);
+    test.arg("--all-targets");
     run_cmd(test)
+}
+
+/// clippy-driver of the toolchain this workspace pins (rust-toolchain.toml lists clippy).
+fn clippy_driver() -> anyhow::Result<PathBuf> {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .context("running rustc --print sysroot")?;
+    anyhow::ensure!(output.status.success(), "rustc --print sysroot failed");
+    let sysroot = PathBuf::from(String::from_utf8(output.stdout)?.trim());
+    let driver = sysroot
+        .join("bin")
+        .join(format!("clippy-driver{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        driver.exists(),
+        "{} is missing: `rustup component add clippy` (rust-toolchain.toml asks for it)",
+        driver.display()
+    );
+    Ok(driver)
+}
+
+/// The lints of `ci`, as a build (with [`LINT`] set) of every host crate and its tests.
+/// The guests, the WASI probes, the bring-your-own examples and the wasm adapters are
+/// linted by the builds that make them for their wasm targets.
+fn lint_build() -> anyhow::Result<()> {
+    let mut host = cargo();
+    host.arg("test");
+    host_packages(&mut host);
+    host.args(["--all-targets", "--no-run"]);
+    run_cmd(host)
+}
+
+/// Type-checks and lints the WasmEdge target, which only links with libwasmedge (not
+/// installable here): with DOCS_RS set, wasmedge-sys uses its bundled bindings and links
+/// nothing. Not part of `ci`: the feature changes the features of serde and tokio, so
+/// it needs its own check of most dependencies (over ten minutes on a cold two-core
+/// machine); CI runs it as its own job (.github/workflows/matrix.yml).
+fn check_wasmedge() -> anyhow::Result<()> {
+    let mut clippy = cargo();
+    clippy
+        .args([
+            "clippy",
+            "-p",
+            "targets",
+            "--features",
+            "wasmedge",
+            "--all-targets",
+        ])
+        .args(["--", "-D", "warnings"])
+        .env("DOCS_RS", "1");
+    run_cmd(clippy)
 }

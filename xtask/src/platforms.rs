@@ -35,8 +35,10 @@ pub fn cargo_tool(tools: &Path, krate: &str) -> PathBuf {
 
 /// Installs the platforms' tools into `tools`, each only when it is missing or at another
 /// version: Viceroy, wasm-bindgen-cli and worker-build from crates.io (compiled here: about
-/// 25 minutes of CPU on a cold machine), workerd and esbuild from npm.
-pub fn setup(tools: &Path) -> anyhow::Result<()> {
+/// 30 minutes of CPU on a cold machine), workerd and esbuild from npm. With `log`, it runs
+/// in the background of other work: the installs' output goes to that file, they run at a
+/// lower priority, and only a line per tool reaches the terminal.
+pub fn setup(tools: &Path, log: Option<&Path>) -> anyhow::Result<()> {
     std::fs::create_dir_all(tools)?;
     let locked = locked_version("wasm-bindgen")?;
     for (krate, version, _) in CARGO_TOOLS {
@@ -46,7 +48,7 @@ pub fn setup(tools: &Path) -> anyhow::Result<()> {
                  they must be equal (update CARGO_TOOLS in xtask/src/platforms.rs)"
             );
         }
-        cargo_install(tools, krate, version)?;
+        cargo_install(tools, krate, version, log)?;
     }
     crate::npm_install(Path::new(CLOUDFLARE_NPM), &tools.join("cloudflare"))
 }
@@ -66,7 +68,12 @@ fn locked_version(package: &str) -> anyhow::Result<String> {
     bail!("Cargo.lock has no {package}")
 }
 
-fn cargo_install(tools: &Path, krate: &str, version: &str) -> anyhow::Result<()> {
+fn cargo_install(
+    tools: &Path,
+    krate: &str,
+    version: &str,
+    log: Option<&Path>,
+) -> anyhow::Result<()> {
     let root = tools.join(krate);
     let stamp = root.join(".installed-version");
     if std::fs::read_to_string(&stamp).is_ok_and(|v| v == version)
@@ -74,13 +81,24 @@ fn cargo_install(tools: &Path, krate: &str, version: &str) -> anyhow::Result<()>
     {
         return Ok(());
     }
+    let started = std::time::Instant::now();
     eprintln!("setup: installing {krate} {version} from crates.io (compiles it; minutes)");
-    let mut install = crate::cargo();
+    let mut install = match log {
+        Some(_) => {
+            let mut nice = Command::new("nice");
+            nice.args(["-n", "10"])
+                .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+            nice
+        }
+        None => Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())),
+    };
     install
         .args(["install", "--locked", "--force", "--root"])
         .arg(&root);
-    // Its own target directory, so a cold install does not wait on the workspace's lock.
-    install.env("CARGO_TARGET_DIR", tools.join("build").join(krate));
+    // Its own target directory, so a cold install does not wait on the workspace's lock;
+    // removed once installed (gigabytes that nothing reuses).
+    let build = tools.join("build").join(krate);
+    install.env("CARGO_TARGET_DIR", &build);
     if krate == "wasm-bindgen-cli" {
         // Its published Cargo.lock pins webpki-roots 1.0.11, which is not on crates.io (the
         // newest is 1.0.10): install from its source with only that line moved back.
@@ -94,8 +112,44 @@ fn cargo_install(tools: &Path, krate: &str, version: &str) -> anyhow::Result<()>
     } else {
         install.args([krate, "--version", &format!("={version}")]);
     }
-    run_cmd(install).with_context(|| format!("installing {krate} {version}"))?;
+    match log {
+        Some(log) => run_logged(install, log),
+        None => run_cmd(install),
+    }
+    .with_context(|| format!("installing {krate} {version}"))?;
     std::fs::write(stamp, version)?;
+    std::fs::remove_dir_all(&build).ok();
+    eprintln!(
+        "setup: installed {krate} {version} in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Runs `cmd` with its output appended to `log`; on failure the error carries the log's end.
+fn run_logged(mut cmd: Command, log: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .with_context(|| format!("opening {}", log.display()))?;
+    writeln!(file, "$ {}", crate::shown(&cmd))?;
+    let status = cmd
+        .stdout(file.try_clone()?)
+        .stderr(file)
+        .status()
+        .with_context(|| format!("starting `{}`", crate::shown(&cmd)))?;
+    if !status.success() {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        bail!(
+            "`{}` failed ({status}); the end of {}:\n{tail}",
+            crate::shown(&cmd),
+            log.display()
+        );
+    }
     Ok(())
 }
 
@@ -184,6 +238,8 @@ fn cloudflare(tools: &Path, dir: &Path) -> anyhow::Result<()> {
         .env("WASM_BINDGEN_BIN", cargo_tool(tools, "wasm-bindgen-cli"))
         .env("ESBUILD_BIN", esbuild)
         .env("CARGO_TARGET_DIR", crate::target_dir()?);
+    // worker-build runs cargo itself: in `ci` that build lints too.
+    crate::lint_env(&mut build);
     run_cmd(build).context("building the Cloudflare worker with worker-build")
 }
 
