@@ -13,12 +13,12 @@ use crate::run_cmd;
 /// Tools installed from crates.io with `cargo install --locked`: (crate, version, binary).
 /// The harness asks each binary for its version, so these pins live only here.
 pub const CARGO_TOOLS: [(&str, &str, &str); 3] = [
-    // Fastly's local runtime.
-    ("viceroy", "0.22.0", "viceroy"),
     // Exactly the wasm-bindgen in Cargo.lock (checked in `setup`): worker-build runs it.
     ("wasm-bindgen-cli", "0.2.130", "wasm-bindgen"),
     // Exactly the `worker` crate's version: it checks the pair.
     ("worker-build", "0.8.7", "worker-build"),
+    // Fastly's local runtime; last, as the longest (about 20 minutes of CPU).
+    ("viceroy", "0.22.0", "viceroy"),
 ];
 /// workerd and esbuild from npm (package.json and package-lock.json here).
 const CLOUDFLARE_NPM: &str = "xtask/tools/cloudflare";
