@@ -25,8 +25,11 @@ Commands:
                         bindings; Debian's libclang-dev through apt-get), the wasm targets,
                         and the driver programs of external runtimes whose toolchain is
                         present (wazero needs Go, chicory Java 17 and Maven, jco Node.js
-                        and npm); and Chromium for the test of matrix.html (Debian's
-                        chromium through apt-get). Idempotent.
+                        and npm); Chromium for the test of matrix.html (Debian's
+                        chromium through apt-get); and the platforms' tools: Viceroy,
+                        wasm-bindgen-cli and worker-build compiled from crates.io (about
+                        30 minutes of CPU the first time), workerd and esbuild from npm.
+                        Idempotent.
   build                 Build every service in every wasm form and write
                         <target>/conformance/artifacts.json.
   test-all-runtimes [harness options]
