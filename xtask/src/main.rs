@@ -170,19 +170,21 @@ fn project_root() -> PathBuf {
 }
 
 fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    lint_env(&mut cmd);
-    cmd
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// Set by `ci`: from then on every build of this workspace lints as it compiles.
+/// Set by `ci`: from then on every host build of this workspace lints as it compiles.
 static LINT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
-/// Makes `cmd` (cargo, or a tool that runs cargo) compile the workspace's own crates with
-/// clippy-driver and warnings denied, once `ci` has asked for it: the way `cargo clippy`
-/// itself works (a workspace wrapper and its `CLIPPY_ARGS`), but in real builds, so the
-/// dependencies are compiled once for the build, the tests and the lints together instead
-/// of a second time as clippy's check-only metadata (about a quarter of a cold CI run).
+/// Makes the host build `cmd` compile the workspace's own crates with clippy-driver and
+/// warnings denied, once `ci` has asked for it: the way `cargo clippy` itself works (a
+/// workspace wrapper and its `CLIPPY_ARGS`), but in real builds, so the dependencies are
+/// compiled once for the build, the tests and the lints together instead of a second time
+/// as clippy's check-only metadata (about a quarter of a cold CI run).
+///
+/// **Only host builds** (the harness, `bootstrap`, the tests): clippy-driver also changes
+/// code generation (it turns MIR optimisations off), so a guest or adapter built under it
+/// is not the artifact `build` and `dist` make; those are linted by [`lint_wasm`].
 fn lint_env(cmd: &mut Command) {
     if let Some(driver) = LINT.get() {
         cmd.env("RUSTC_WORKSPACE_WRAPPER", driver).env(
@@ -582,6 +584,7 @@ fn harness(features: &[String]) -> anyhow::Result<Command> {
     build.args(["build", "--quiet"]);
     host_packages(&mut build);
     build.args(["--bin", "harness", "--bin", "bootstrap"]);
+    lint_env(&mut build);
     for feature in features {
         build.arg("--features").arg(format!("targets/{feature}"));
     }
@@ -692,7 +695,7 @@ fn ci() -> anyhow::Result<()> {
         let (tools, log) = (tools.clone(), log.clone());
         std::thread::spawn(move || platforms::setup(&tools, Some(&log)))
     };
-    // From here on, every build of the workspace lints as it compiles (see `lint_env`).
+    // From here on, every host build of the workspace lints as it compiles (`lint_env`).
     let driver = clippy_driver()?;
     eprintln!(
         "ci: building with {} as the workspace wrapper, warnings denied",
@@ -701,6 +704,7 @@ fn ci() -> anyhow::Result<()> {
     LINT.set(driver).ok();
     // Then what test-all-runtimes builds before it needs the tools, while they finish.
     let built = lint_build()
+        .and_then(|()| lint_wasm())
         .and_then(|()| check_fixtures(&project_root()))
         .and_then(|()| build().map(drop))
         .and_then(|()| harness(&[]).map(drop));
@@ -745,6 +749,7 @@ fn ci() -> anyhow::Result<()> {
     test.arg("test");
     host_packages(&mut test);
     test.arg("--all-targets");
+    lint_env(&mut test);
     run_cmd(test)
 }
 
@@ -767,15 +772,43 @@ fn clippy_driver() -> anyhow::Result<PathBuf> {
     Ok(driver)
 }
 
-/// The lints of `ci`, as a build (with [`LINT`] set) of every host crate and its tests.
-/// The guests, the WASI probes, the bring-your-own examples and the wasm adapters are
-/// linted by the builds that make them for their wasm targets.
+/// The lints of `ci` on the host, as a build (with [`LINT`] set) of every host crate and
+/// its tests; `ci`'s later host builds (harness, tests) are this one.
 fn lint_build() -> anyhow::Result<()> {
     let mut host = cargo();
     host.arg("test");
     host_packages(&mut host);
     host.args(["--all-targets", "--no-run"]);
+    lint_env(&mut host);
     run_cmd(host)
+}
+
+/// The lints of what only builds for wasm, with `cargo clippy` for its target (check mode,
+/// so the artifacts stay exactly what `build` makes): the guests, the WASI probes, the
+/// bring-your-own examples and the wasm adapters.
+fn lint_wasm() -> anyhow::Result<()> {
+    for triple in WASM_TARGETS {
+        let mut clippy = cargo();
+        clippy.args(["clippy", "--target", triple]);
+        for (_, _, package, _) in GUESTS.iter().filter(|g| g.3 == triple) {
+            clippy.args(["--package", package]);
+        }
+        match triple {
+            "wasm32-wasip1" => {
+                clippy.args(["--package", "wasi-probes", "--package", "byo-examples"]);
+                clippy.args(["--package", "fastly-adapter"]);
+            }
+            "wasm32-wasip2" => {
+                clippy.args(["--package", "spin-adapter"]);
+            }
+            _ => {
+                clippy.args(["--package", "cloudflare-adapter"]);
+            }
+        }
+        clippy.args(["--", "-D", "warnings"]);
+        run_cmd(clippy)?;
+    }
+    Ok(())
 }
 
 /// Type-checks and lints the WasmEdge target, which only links with libwasmedge (not

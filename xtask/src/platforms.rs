@@ -238,8 +238,6 @@ fn cloudflare(tools: &Path, dir: &Path) -> anyhow::Result<()> {
         .env("WASM_BINDGEN_BIN", cargo_tool(tools, "wasm-bindgen-cli"))
         .env("ESBUILD_BIN", esbuild)
         .env("CARGO_TARGET_DIR", crate::target_dir()?);
-    // worker-build runs cargo itself: in `ci` that build lints too.
-    crate::lint_env(&mut build);
     run_cmd(build).context("building the Cloudflare worker with worker-build")
 }
 

@@ -422,10 +422,13 @@ mod obstacles {
              guest's allocator and bounds-checked memory cost; its ratio is of calls of a \
              few µs, where the component call's own lifting and lowering counts. The epoch \
              deadline costs a few percent (ES256 about 5 % faster without it, in one \
-             quick comparison). Ways \
-             forward, none started: guests at opt-level 3 (and what it costs in size); the \
-             wide-arithmetic proposal (`i64.mul_wide_u`, in wasmtime behind a flag) with \
-             crates that use it; simd128; a faster guest allocator.",
+             quick comparison). Guests at opt-level 3 instead of s, in one comparison on \
+             this shared machine: ES256 2.93× instead of 3.27×, RS256 6.37× instead of \
+             6.60×, EdDSA 7.17× instead of 7.28×, for a token component of 717 KB instead \
+             of 521 KB (config 4.88 MB instead of 2.95 MB): far from the goal and against \
+             the size goals, so not adopted. Left: the wide-arithmetic proposal \
+             (`i64.mul_wide_u`, in wasmtime behind a flag) with crates that use it; a \
+             faster guest allocator.",
             ratio(r("token", "es256")),
             ratio(r("token", "rs256")),
             ratio(r("token", "eddsa")),
@@ -446,13 +449,20 @@ mod obstacles {
             )
         };
         format!(
-            "{} per thumbnail on wasmtime against {} native. Not profiled yet: the work is \
-             JPEG decoding (jpeg-decoder, which already decodes at reduced scale, so the \
-             Huffman decoding of every block is what cannot shrink), the resize \
-             (fast_image_resize: SSE4.1/AVX2 natively, scalar in wasm without simd128) and \
-             the encode, all built for size in the guest. Ways forward, none started: \
-             opt-level 3 for the thumbnailer, simd128 for the resize and colour conversion, \
-             a profile to see which of the three dominates.",
+            "{} per thumbnail on wasmtime against {} native. The work is JPEG decoding \
+             (jpeg-decoder, which already decodes at reduced scale, so the Huffman decoding \
+             of every block is what cannot shrink), the resize and the encode, all built \
+             for size in the guest. The resize already runs simd128 in wasm: \
+             fast_image_resize compiles its wasm32 kernels with `#[target_feature(enable = \
+             \"simd128\")]` and always selects them there (which is also why the thumbnailer \
+             needs a SIMD-capable runtime, see COMPATIBILITY.md). Building the whole \
+             thumbnailer with `-C target-feature=+simd128`, so LLVM may vectorise decode and \
+             encode too, moved the component's ratio from 2.06× to 1.96× in one comparison \
+             on this shared machine (the command's from 1.78× to 1.45×, measured less \
+             cleanly): not adopted, as the flag cannot be set per package and would build \
+             the guests' shared dependencies twice. opt-level 3 instead of s left the ratio \
+             where it was (1.70× against 1.73× in one comparison) for 786 KB instead of \
+             655 KB. Left to try: a profile of decode against resize against encode.",
             duration(t("warm_p50")),
             duration(t("native_p50")),
         )
@@ -498,11 +508,16 @@ pub fn findings(b: &Bench) -> Vec<String> {
     {
         found.push(format!(
             "Compiling the config validator's schema set (`create`) takes {} on wasmtime even \
-             on a warm instance, against {} natively ({}): far beyond every other ratio here, \
-             so not only wasm's usual costs. It makes the config validator's cold start ({} \
-             p50) and every command run ({}, which creates per request) slow. Not profiled \
-             yet; the first suspects are the regular expressions of the schemas' patterns \
-             and formats, compiled at `create`.",
+             on a warm instance, against {} natively ({}): far beyond every other ratio \
+             here. The cause, found with a profile under Node: jsonschema 0.60 keeps its \
+             compiled meta-schema validators in a `LazyLock` only off wasm (`cfg(not(\
+             target_family = \"wasm\"))`), so on wasm every `build()` compiles the 2020-12 \
+             meta-schema again to check the schema it is given, about 3 ms each, and that \
+             check cannot be switched off from outside the crate. config-core validates \
+             the set with one meta-schema validator per draft, so a set of n schemas \
+             compiles it n + 1 times instead of 2n; the rest waits for jsonschema to cache \
+             on wasm too. It makes the config validator's cold start ({} p50) and every \
+             command run ({}, which creates per request) slow.",
             duration(wasm),
             duration(native),
             ratio(wasm / native),
