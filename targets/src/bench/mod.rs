@@ -383,7 +383,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
             "native": "the core crates in the harness process, opt-level 3 (dev profile \
                        override in the workspace Cargo.toml)",
             "wasm": "guests built with the `wasm` profile: opt-level s, LTO, one codegen \
-                     unit, panic=abort, stripped; not for the simd128 target feature",
+                     unit, panic=abort, stripped; no global simd128 target feature (some \
+                     dependencies enable it per function)",
             "wasmer": "cranelift, metering middleware (the harness's deadline), memory cap",
             "wasmi": "interpreter, fuel metering (the harness's deadline), memory cap",
             "threads": args.threads,
