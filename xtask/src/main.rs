@@ -86,8 +86,9 @@ Commands:
                         conformance/; --check only verifies the checked-in ones are identical.
   ci                    What CI runs: fmt check; setup (the platforms' tools in the
                         background); a build of every host crate and test with clippy
-                        as the workspace wrapper and warnings denied (every later build
-                        of the run lints too: guests, probes, adapters); fixtures
+                        as the workspace wrapper and warnings denied (the later host
+                        builds are that one); clippy for the wasm targets (guests,
+                        probes, byo examples, wasm adapters); fixtures
                         --check, test-all-runtimes --diff, a --shard 1/2 + 2/2 merge of
                         the native column, byo-examples, bench --quick (a smoke run;
                         goals not asserted), dist --check-reproducible, dist
