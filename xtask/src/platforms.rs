@@ -83,14 +83,14 @@ fn cargo_install(
     }
     let started = std::time::Instant::now();
     eprintln!("setup: installing {krate} {version} from crates.io (compiles it; minutes)");
+    let cargo = crate::cargo();
     let mut install = match log {
         Some(_) => {
             let mut nice = Command::new("nice");
-            nice.args(["-n", "10"])
-                .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+            nice.args(["-n", "10"]).arg(cargo.get_program());
             nice
         }
-        None => Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())),
+        None => cargo,
     };
     install
         .args(["install", "--locked", "--force", "--root"])
