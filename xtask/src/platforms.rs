@@ -17,9 +17,15 @@ pub const CARGO_TOOLS: [(&str, &str, &str); 3] = [
     ("wasm-bindgen-cli", "0.2.130", "wasm-bindgen"),
     // Exactly the `worker` crate's version: it checks the pair.
     ("worker-build", "0.8.7", "worker-build"),
-    // Fastly's local runtime; last, as the longest (about 20 minutes of CPU).
+    // Fastly's local runtime; last, as the longest (its own wasmtime and cranelift).
     ("viceroy", "0.22.0", "viceroy"),
 ];
+/// The release opt-level the tools are compiled at. Their work here is small (one bindgen
+/// pass, one worker bundle, one local server whose guest code cranelift compiles once per
+/// run), so optimising them fully would cost more CPU than it ever saves: about half of a
+/// cold CI run's tool builds goes away at 1 instead of 3. Part of the install stamp, so a
+/// change reinstalls.
+const TOOLS_OPT_LEVEL: &str = "1";
 /// workerd and esbuild from npm (package.json and package-lock.json here).
 const CLOUDFLARE_NPM: &str = "xtask/tools/cloudflare";
 
@@ -76,7 +82,8 @@ fn cargo_install(
 ) -> anyhow::Result<()> {
     let root = tools.join(krate);
     let stamp = root.join(".installed-version");
-    if std::fs::read_to_string(&stamp).is_ok_and(|v| v == version)
+    let installed = format!("{version} opt-level={TOOLS_OPT_LEVEL}");
+    if std::fs::read_to_string(&stamp).is_ok_and(|v| v == installed)
         && cargo_tool(tools, krate).exists()
     {
         return Ok(());
@@ -99,6 +106,7 @@ fn cargo_install(
     // removed once installed (gigabytes that nothing reuses).
     let build = tools.join("build").join(krate);
     install.env("CARGO_TARGET_DIR", &build);
+    install.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", TOOLS_OPT_LEVEL);
     if krate == "wasm-bindgen-cli" {
         // Its published Cargo.lock pins webpki-roots 1.0.11, which is not on crates.io (the
         // newest is 1.0.10): install from its source with only that line moved back.
@@ -117,7 +125,7 @@ fn cargo_install(
         None => run_cmd(install),
     }
     .with_context(|| format!("installing {krate} {version}"))?;
-    std::fs::write(stamp, version)?;
+    std::fs::write(stamp, installed)?;
     std::fs::remove_dir_all(&build).ok();
     eprintln!(
         "setup: installed {krate} {version} in {:.0} s",
