@@ -40,8 +40,9 @@ pub fn cargo_tool(tools: &Path, krate: &str) -> PathBuf {
 }
 
 /// Installs the platforms' tools into `tools`, each only when it is missing or at another
-/// version: Viceroy, wasm-bindgen-cli and worker-build from crates.io (compiled here: about
-/// 30 minutes of CPU on a cold machine), workerd and esbuild from npm. With `log`, it runs
+/// version: Viceroy, wasm-bindgen-cli and worker-build from crates.io (compiled here: 43
+/// minutes in the background of a cold `ci`, sharing the two cores), workerd and esbuild
+/// from npm. With `log`, it runs
 /// in the background of other work: the installs' output goes to that file, they run at a
 /// lower priority, and only a line per tool reaches the terminal.
 pub fn setup(tools: &Path, log: Option<&Path>) -> anyhow::Result<()> {
@@ -176,7 +177,15 @@ fn crate_source(tools: &Path, krate: &str, version: &str) -> anyhow::Result<Path
     let mut tar = Command::new("tar");
     tar.arg("-xzf").arg(&archive).arg("-C").arg(&dir);
     run_cmd(tar)?;
-    Ok(dir.join(format!("{krate}-{version}")))
+    let source = dir.join(format!("{krate}-{version}"));
+    // The default target directory lies inside this workspace, and cargo would take the
+    // unpacked crate for one of its members that is not listed: it is a workspace of its own.
+    let manifest = source.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
+    text.push_str("\n[workspace]\n");
+    std::fs::write(&manifest, text)?;
+    Ok(source)
 }
 
 /// Builds and packs every platform that can be built here. `artifacts` is the guest manifest
