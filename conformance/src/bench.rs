@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// [`Entry::build`] of the measurements of the components before `wasm-opt -Oz`.
+pub const BEFORE_WASM_OPT: &str = "before wasm-opt";
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Entry {
     pub service: String,
@@ -17,7 +20,8 @@ pub struct Entry {
     /// The workload measured; absent for what belongs to the artifact (size, compile, load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
-    /// Absent for the artifacts as `cargo xtask build` makes them (e.g. `wasm-opt`).
+    /// Absent for the artifacts as `cargo xtask build` makes them; [`BEFORE_WASM_OPT`] for
+    /// the components as cargo built them, before the build's `wasm-opt -Oz`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<String>,
     /// How many timed runs the value summarises.

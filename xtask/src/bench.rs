@@ -1,20 +1,17 @@
-//! `cargo xtask bench [--quick] [--update]`: builds like `test-all-runtimes` (setup, build,
-//! the harness), installs binaryen's `wasm-opt` from npm with a pinned lock file, runs
-//! `harness bench` (which writes `<target>/bench/bench.json`) and, with `--update`,
-//! rewrites BENCHMARKS.md and its charts (`docs/bench/*.svg`) from that file. The issue's
-//! goals are printed beside the measured values; nothing here fails on a missed goal.
+//! `cargo xtask bench [--quick] [--update]`: builds like `test-all-runtimes` (setup, build
+//! with its `wasm-opt -Oz`, the harness), runs `harness bench` (which writes
+//! `<target>/bench/bench.json`) and, with `--update`, rewrites BENCHMARKS.md and its charts
+//! (`docs/bench/*.svg`) from that file. The goals are printed beside the measured
+//! values; nothing here fails on a missed goal.
 
 mod render;
 mod svg;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-/// The pinned binaryen (package.json and package-lock.json beside it).
-const BINARYEN_DIR: &str = "xtask/tools/binaryen";
 /// BENCHMARKS.md and the directory of its charts, relative to the repository root.
 const BENCHMARKS: &str = "BENCHMARKS.md";
 const CHARTS: &str = "docs/bench";
@@ -71,9 +68,8 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
 /// setup, build, then the harness's bench; the path of the bench.json it wrote.
 fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
     super::setup()?;
-    let artifacts = super::build()?;
+    let built = super::build()?;
     let target = super::target_dir()?;
-    let wasm_opt = binaryen(&target)?;
     // A quick run's numbers are not to be quoted: they never replace a full run's.
     let out = if quick {
         target.join("bench").join("quick")
@@ -83,14 +79,16 @@ fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
     let mut cmd = super::harness(&[])?;
     cmd.arg("bench")
         .arg("--artifacts")
-        .arg(&artifacts)
+        .arg(&built.manifest)
+        .arg("--raw-artifacts")
+        .arg(&built.raw_manifest)
         .arg("--out")
         .arg(&out);
     if quick {
         cmd.arg("--quick");
     }
-    if let Some(wasm_opt) = wasm_opt {
-        cmd.arg("--wasm-opt").arg(wasm_opt);
+    if let Some(binaryen) = &built.binaryen {
+        cmd.arg("--binaryen").arg(binaryen);
     }
     cmd.args(harness_args);
     let start = Instant::now();
@@ -107,29 +105,4 @@ fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
         println!("\n{}", render::goals_terminal(&bench));
     }
     Ok(results)
-}
-
-/// Installs binaryen (its `wasm-opt`, compiled to wasm, runs on Node) from npm with the
-/// pinned lock file into `<target>/conformance/tools/binaryen`, again only when the lock file
-/// changed. Without npm the sizes after wasm-opt are left out, with a warning.
-fn binaryen(target: &Path) -> anyhow::Result<Option<PathBuf>> {
-    if !Command::new("npm")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("bench: npm not found: no sizes after wasm-opt (install Node.js 20+ with npm)");
-        return Ok(None);
-    }
-    let dir = target.join("conformance").join("tools").join("binaryen");
-    let program = dir
-        .join("node_modules")
-        .join("binaryen")
-        .join("bin")
-        .join("wasm-opt");
-    super::npm_install(Path::new(BINARYEN_DIR), &dir).context("installing binaryen from npm")?;
-    if !program.exists() {
-        bail!("the binaryen package has no {}", program.display());
-    }
-    Ok(Some(program))
 }

@@ -202,7 +202,14 @@ fn dist(options: &Options) -> anyhow::Result<Written> {
         );
     }
     let started = Instant::now();
-    let artifacts: Value = serde_json::from_slice(&std::fs::read(build()?)?)?;
+    let built = build()?;
+    let artifacts: Value = serde_json::from_slice(&std::fs::read(&built.manifest)?)?;
+    let wasm_opt = match &built.binaryen {
+        Some(version) => format!("then `wasm-opt -Oz` on every core module ({version})"),
+        None => "not run through `wasm-opt` (binaryen was not installed on the build \
+                 machine)"
+            .to_owned(),
+    };
     let metadata = Metadata::load()?;
     let out = options
         .out
@@ -244,6 +251,7 @@ fn dist(options: &Options) -> anyhow::Result<Written> {
                 matrix_from,
                 commit: &commit,
                 rustc: &rustc,
+                wasm_opt: &wasm_opt,
             },
         )
         .with_context(|| format!("making the {name} bundle"))?;
@@ -320,6 +328,8 @@ struct Inputs<'a> {
     matrix_from: MatrixFrom,
     commit: &'a str,
     rustc: &'a str,
+    /// How the build's `wasm-opt` step went, for the README.
+    wasm_opt: &'a str,
 }
 
 /// One bundle's files by relative path, `SHA256SUMS` included.
@@ -428,6 +438,7 @@ fn vars(
         ("commit", inputs.commit.to_owned()),
         ("rustc", inputs.rustc.to_owned()),
         ("profile", GUEST_PROFILE.to_owned()),
+        ("wasm_opt", inputs.wasm_opt.to_owned()),
         ("matrix_source", matrix_source),
         ("matrix_summary", summary.to_owned()),
         ("embed_deps", service.embed_deps.to_owned()),
@@ -1180,6 +1191,7 @@ mod tests {
                 matrix_from: MatrixFrom::Baseline,
                 commit: "abc",
                 rustc: "rustc",
+                wasm_opt: "then wasm-opt",
             };
             let vars = vars(service, &inputs, "0.0.0", "");
             let mut vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -9,6 +9,7 @@ mod dist;
 mod fixtures;
 mod matrix;
 mod platforms;
+mod wasm_opt;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,11 +28,15 @@ Commands:
                         present (wazero needs Go, chicory Java 17 and Maven, jco Node.js
                         and npm); Chromium for the test of matrix.html (Debian's
                         chromium through apt-get); and the platforms' tools: Viceroy,
-                        wasm-bindgen-cli and worker-build compiled from crates.io (about
-                        30 minutes of CPU the first time), workerd and esbuild from npm.
+                        wasm-bindgen-cli and worker-build compiled from crates.io (many
+                        minutes of CPU the first time), workerd and esbuild from npm.
                         Idempotent.
-  build                 Build every service in every wasm form and write
-                        <target>/conformance/artifacts.json.
+  build                 Build every service in every wasm form, run binaryen's wasm-opt
+                        -Oz over each (npm, pinned in xtask/tools/binaryen; cached by
+                        content; skipped with a warning without npm) and write
+                        <target>/conformance/artifacts.json (the optimised artifacts,
+                        which everything runs and dist ships) and artifacts.raw.json
+                        (as cargo built them).
   test-all-runtimes [harness options]
                         setup + build, then run every vector on every runtime and write
                         <target>/conformance/{matrix.json,matrix.md,matrix.html,junit.xml}.
@@ -71,12 +76,12 @@ Commands:
                         merged/); fails if a cell is in two shards, the shards measured
                         different commits or runtime versions, or a cell is unexpected.
   bench [--quick] [--update] [harness bench options]
-                        setup + build, install binaryen's wasm-opt (npm, pinned in
-                        xtask/tools/binaryen), then measure every service natively, on
+                        setup + build, then measure every service natively, on
                         wasmtime (component and command: compile, load of the .cwasm,
                         instantiate, first call, warm p50/p99, wasm/native ratio, peak
                         memory, token throughput on 2 threads), Wasmer and wasmi
-                        (commands), and the artifact sizes (raw, after wasm-opt -Oz);
+                        (commands), the artifact sizes (as cargo built them, after
+                        wasm-opt -Oz), and the components before wasm-opt on wasmtime;
                         writes <target>/bench/bench.json and prints the goals of issue #7
                         beside the measured values (never asserted). About ten minutes;
                         --quick is a smoke run (a 2 MP image, few iterations, no Wasmer)
@@ -525,10 +530,25 @@ pub fn target_dir() -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(dir))
 }
 
-/// Builds every guest and writes the artifact manifest the harness reads.
-fn build() -> anyhow::Result<PathBuf> {
+/// The artifacts per service and form, as `artifacts.json` lists them.
+type Manifest = BTreeMap<&'static str, BTreeMap<&'static str, PathBuf>>;
+
+/// What [`build`] made.
+struct Built {
+    /// `<target>/conformance/artifacts.json`: the artifacts to run, test, measure and ship,
+    /// after `wasm-opt -Oz`.
+    manifest: PathBuf,
+    /// `artifacts.raw.json` beside it: the same artifacts as cargo built them.
+    raw_manifest: PathBuf,
+    /// `wasm-opt --version`; `None` when there was no binaryen and nothing was optimised.
+    binaryen: Option<String>,
+}
+
+/// Builds every guest, runs `wasm-opt -Oz` over the service artifacts and writes the
+/// artifact manifests the harness reads.
+fn build() -> anyhow::Result<Built> {
     let target = target_dir()?;
-    let mut manifest: BTreeMap<&str, BTreeMap<&str, PathBuf>> = BTreeMap::new();
+    let mut raw: Manifest = BTreeMap::new();
     for triple in WASM_TARGETS
         .into_iter()
         .filter(|t| GUESTS.iter().any(|g| g.3 == *t))
@@ -561,16 +581,83 @@ fn build() -> anyhow::Result<PathBuf> {
             "the build did not produce {}",
             path.display()
         );
-        manifest.entry(service).or_default().insert(form, path);
+        raw.entry(service).or_default().insert(form, path);
     }
+    let wasm_opt = wasm_opt::WasmOpt::install(&target)?;
+    let optimized = match &wasm_opt {
+        Some(wasm_opt) => optimize(wasm_opt, &raw, &target.join("conformance").join("wasm-opt"))?,
+        None => raw.clone(),
+    };
     let dir = target.join("conformance");
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join("artifacts.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string_pretty(&json!(manifest))? + "\n",
-    )?;
-    Ok(path)
+    let write = |name: &str, manifest: &Manifest| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&json!(manifest))? + "\n",
+        )?;
+        Ok(path)
+    };
+    Ok(Built {
+        manifest: write("artifacts.json", &optimized)?,
+        raw_manifest: write("artifacts.raw.json", &raw)?,
+        binaryen: wasm_opt.map(|w| w.version),
+    })
+}
+
+/// `wasm-opt -Oz` of every artifact in `raw` into `out` (same file names), all at once:
+/// binaryen runs single-threaded on Node, and a cold build has six artifacts to optimise.
+fn optimize(wasm_opt: &wasm_opt::WasmOpt, raw: &Manifest, out: &Path) -> anyhow::Result<Manifest> {
+    std::fs::create_dir_all(out)?;
+    let started = std::time::Instant::now();
+    let jobs: Vec<(&'static str, &'static str, &PathBuf)> = raw
+        .iter()
+        .flat_map(|(service, forms)| {
+            forms
+                .iter()
+                .map(move |(form, path)| (*service, *form, path))
+        })
+        .collect();
+    let results: Vec<anyhow::Result<PathBuf>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|&(service, form, path)| {
+                scope.spawn(move || {
+                    let wasm = std::fs::read(path)?;
+                    let optimized = wasm_opt
+                        .optimize(&wasm)
+                        .with_context(|| format!("wasm-opt -Oz of {}", path.display()))?;
+                    let file = out.join(path.file_name().context("an artifact without a name")?);
+                    if std::fs::read(&file).ok().as_deref() != Some(&optimized[..]) {
+                        std::fs::write(&file, &optimized)?;
+                    }
+                    eprintln!(
+                        "build: wasm-opt -Oz: {service} {form} {} -> {} bytes",
+                        wasm.len(),
+                        optimized.len()
+                    );
+                    Ok(file)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a wasm-opt thread panicked")))
+            })
+            .collect()
+    });
+    let mut optimized: Manifest = BTreeMap::new();
+    for ((service, form, _), result) in jobs.into_iter().zip(results) {
+        optimized.entry(service).or_default().insert(form, result?);
+    }
+    eprintln!(
+        "build: wasm-opt -Oz ({}) in {:.1} s",
+        wasm_opt.version,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(optimized)
 }
 
 /// The harness binary, built and ready for its arguments. It is built with the host
@@ -614,7 +701,7 @@ fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
         return run_cmd(cmd);
     }
     setup()?;
-    let artifacts = build()?;
+    let artifacts = build()?.manifest;
     let out = artifacts
         .parent()
         .context("artifacts.json has a directory")?;

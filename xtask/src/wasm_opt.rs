@@ -1,13 +1,21 @@
-//! Artifact size after `wasm-opt -Oz` (binaryen, installed from npm by `cargo xtask bench`).
-//! binaryen reads core modules only, so a component is taken apart: each of its core modules
-//! is optimised and put back in its place, the rest of the component byte for byte.
+//! The build's last step: `wasm-opt -Oz` (binaryen, installed from npm with a pinned lock
+//! file) over every service artifact, so what the harness runs, the benchmarks measure and
+//! `dist` ships is the optimised `.wasm`. binaryen reads core modules only, so a component is
+//! taken apart: each of its core modules is optimised and put back in its place, the rest of
+//! the component byte for byte. Results are cached by content: an unchanged guest costs
+//! nothing, a changed one a few seconds (the config validator about half a minute: binaryen
+//! is itself wasm, on Node).
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use sha2::{Digest, Sha256};
+
+/// The pinned binaryen (package.json and package-lock.json beside it).
+const BINARYEN_DIR: &str = "xtask/tools/binaryen";
 
 /// The features the Rust wasm targets emit by default, and SIMD, which some dependencies
 /// use in functions of their own (`#[target_feature(enable = "simd128")]`): binaryen must
@@ -115,14 +123,44 @@ pub fn replace_modules(component: &[u8], modules: &[Vec<u8>]) -> anyhow::Result<
 }
 
 /// binaryen's `wasm-opt`, run through Node from the npm package.
+#[derive(Debug)]
 pub struct WasmOpt {
     pub program: PathBuf,
+    /// `wasm-opt --version`, e.g. `wasm-opt version 132 (version_132)`.
     pub version: String,
     /// Optimised modules by content, so a second run reuses them.
     cache: PathBuf,
 }
 
 impl WasmOpt {
+    /// Installs binaryen from npm into `<target>/conformance/tools/binaryen` (again only
+    /// when the pinned lock file changed) with its cache in `<target>/conformance/wasm-opt`.
+    /// `None`, with a warning, without npm: the build then ships its artifacts unoptimised.
+    pub fn install(target: &Path) -> anyhow::Result<Option<WasmOpt>> {
+        if !crate::on_path("npm") {
+            eprintln!(
+                "build: warning: npm not found, so no wasm-opt: the artifacts stay as cargo \
+                 built them (install Node.js 20+ with npm)"
+            );
+            return Ok(None);
+        }
+        let conformance = target.join("conformance");
+        let dir = conformance.join("tools").join("binaryen");
+        crate::npm_install(Path::new(BINARYEN_DIR), &dir)
+            .context("installing binaryen from npm")?;
+        let program = dir
+            .join("node_modules")
+            .join("binaryen")
+            .join("bin")
+            .join("wasm-opt");
+        anyhow::ensure!(
+            program.exists(),
+            "the binaryen package has no {}",
+            program.display()
+        );
+        WasmOpt::new(&program, &conformance.join("wasm-opt").join("cache")).map(Some)
+    }
+
     pub fn new(program: &Path, cache: &Path) -> anyhow::Result<WasmOpt> {
         let output = Command::new(program)
             .arg("--version")
@@ -156,8 +194,16 @@ impl WasmOpt {
         if let Ok(bytes) = std::fs::read(&cached) {
             return Ok(bytes);
         }
-        let input = self.cache.join(format!("{hex}.in.wasm"));
-        let partial = self.cache.join(format!("{hex}.partial.wasm"));
+        // Two components can hold the same small module (the WASI adapter's shims), and
+        // they are optimised on threads of their own: each run gets its own scratch names.
+        static RUN: AtomicU64 = AtomicU64::new(0);
+        let run = format!(
+            "{}-{}",
+            std::process::id(),
+            RUN.fetch_add(1, Ordering::Relaxed)
+        );
+        let input = self.cache.join(format!("{hex}.{run}.in.wasm"));
+        let partial = self.cache.join(format!("{hex}.{run}.partial.wasm"));
         std::fs::write(&input, module)?;
         let output = Command::new(&self.program)
             .arg("-Oz")
@@ -169,6 +215,7 @@ impl WasmOpt {
             .with_context(|| format!("running {}", self.program.display()))?;
         let _ = std::fs::remove_file(&input);
         if !output.status.success() {
+            let _ = std::fs::remove_file(&partial);
             // Its error can quote a whole function: the first lines say what is wrong.
             let stderr = String::from_utf8_lossy(&output.stderr);
             let head: Vec<&str> = stderr.lines().take(3).collect();
@@ -178,7 +225,8 @@ impl WasmOpt {
         Ok(std::fs::read(&cached)?)
     }
 
-    /// The artifact (a component or a core module) after `wasm-opt -Oz`.
+    /// The artifact (a component or a core module) after `wasm-opt -Oz`. Many at once may
+    /// run on separate threads: each module's cache entry is written by a rename.
     pub fn optimize(&self, wasm: &[u8]) -> anyhow::Result<Vec<u8>> {
         if wasm.starts_with(&MODULE_HEADER) {
             return self.module(wasm);

@@ -9,7 +9,6 @@
 mod native;
 mod others;
 mod report;
-mod size;
 mod stats;
 mod wasmtime;
 mod workloads;
@@ -49,10 +48,14 @@ struct Args {
     /// Directory of vector files: the token and config workloads are cases of them.
     #[arg(long, default_value = "conformance/vectors")]
     vectors: PathBuf,
-    /// binaryen's `wasm-opt` (`cargo xtask bench` installs it from npm): sizes after
-    /// `wasm-opt -Oz`, and in a full run the optimised components measured too.
+    /// The manifest of the artifacts as cargo built them, before the build's `wasm-opt -Oz`
+    /// (`cargo xtask build` writes it beside the other): their sizes, and in a full run
+    /// those components measured too.
     #[arg(long)]
-    wasm_opt: Option<PathBuf>,
+    raw_artifacts: Option<PathBuf>,
+    /// binaryen's version, as `wasm-opt --version` gives it, for bench.json.
+    #[arg(long)]
+    binaryen: Option<String>,
     /// Only these services (comma-separated). Default: all.
     #[arg(long, value_delimiter = ',')]
     service: Vec<String>,
@@ -306,65 +309,65 @@ fn run(args: &Args) -> anyhow::Result<()> {
         }
     }
 
-    // Sizes: raw, and after wasm-opt -Oz.
-    let mut binaryen = None;
+    // Sizes: as cargo built them, and after the build's wasm-opt -Oz (what every other
+    // measurement here runs).
+    let raw = match &args.raw_artifacts {
+        Some(path) => Some(conformance::run::Artifacts::load(path)?),
+        None => None,
+    };
+    let raw_artifact = |service: &str, form: Form| -> Option<PathBuf> {
+        let path = raw.as_ref()?.get(service, form)?.to_owned();
+        // The same file: the build had no binaryen and shipped the artifacts unoptimised.
+        (artifact(service, form).ok()? != path).then_some(path)
+    };
     let mut skipped: Vec<Value> = Vec::new();
     for &service in &services {
         for form in [Form::Component, Form::Command] {
-            let path = artifact(service, form)?;
-            let bytes = std::fs::read(&path)?;
             let key = Key::new(service, "wasm", form);
-            report.value(&key, "size_bytes", bytes.len() as f64, "bytes");
+            let built = std::fs::metadata(artifact(service, form)?)?.len() as f64;
+            match raw_artifact(service, form) {
+                Some(path) => {
+                    let size = std::fs::metadata(&path)?.len() as f64;
+                    report.value(&key, "size_bytes", size, "bytes");
+                    report.value(&key, "size_wasm_opt_bytes", built, "bytes");
+                }
+                None => {
+                    report.value(&key, "size_bytes", built, "bytes");
+                    skipped.push(json!({
+                        "service": service, "form": form.name(), "metric": "size_wasm_opt_bytes",
+                        "reason": "the build ran no wasm-opt (binaryen needs npm)",
+                    }));
+                }
+            }
         }
     }
-    if let Some(program) = &args.wasm_opt {
-        let wasm_opt = size::WasmOpt::new(program, &args.out.join("wasm-opt"))?;
-        binaryen = Some(wasm_opt.version.clone());
+    if !args.quick {
         let engine = wasmtime::Wasmtime::new(&args.out.join("cwasm"))?;
-        // binaryen runs as wasm on Node: minutes for the config validator. A quick run
-        // optimises the token verifier's artifacts only (cached by content afterwards).
-        for &service in services.iter().filter(|s| !args.quick || **s == "token") {
-            for form in [Form::Component, Form::Command] {
-                let path = artifact(service, form)?;
-                eprintln!("bench: wasm-opt -Oz {}", path.display());
-                // A tool failure costs the value, not the run.
-                let optimized = match wasm_opt.optimize(&std::fs::read(&path)?) {
-                    Ok(optimized) => optimized,
-                    Err(e) => {
-                        eprintln!("bench: warning: {}: {e:#}", path.display());
-                        skipped.push(json!({
-                            "service": service, "form": form.name(),
-                            "metric": "size_wasm_opt_bytes", "reason": format!("{e:#}"),
-                        }));
-                        continue;
-                    }
-                };
-                let key = Key::new(service, "wasm", form);
-                report.value(&key, "size_wasm_opt_bytes", optimized.len() as f64, "bytes");
-                if args.quick || form == Form::Command {
-                    continue;
-                }
-                // The optimised component, measured like the original: does -Oz cost speed?
-                let file = args
-                    .out
-                    .join("wasm-opt")
-                    .join(format!("{service}_component.wasm"));
-                std::fs::write(&file, &optimized)?;
-                eprintln!("bench: wasmtime {service} component after wasm-opt");
-                let name = format!("{service}-component-wasm-opt");
-                let loaded = engine.load_component(&file, &name, budgets.load)?;
-                let key = Key::new(service, "wasmtime", Form::Component).build("wasm-opt -Oz");
-                report.compiled(&key, &loaded.compiled);
-                for workload in workloads.iter().filter(|w| w.service == service) {
-                    let run = component(&engine, &loaded, workload, budgets)?;
-                    let native = native_of(workload);
-                    same_response(&native.response, &run.response_json, "wasm-opt component")?;
-                    let key = key.clone().workload(&workload.id);
-                    report.summary(&key, "instantiate", &run.instantiate, "us");
-                    report.summary(&key, "cold_start", &run.cold_start, "us");
-                    report.warm(&key, &run.warm, &run.native, NATIVE_CALL);
-                    report.value(&key, "peak_memory_bytes", run.peak_memory as f64, "bytes");
-                }
+        for &service in &services {
+            // The component as cargo built it, measured like the optimised one: what does
+            // -Oz gain or cost besides size?
+            let Some(path) = raw_artifact(service, Form::Component) else {
+                continue;
+            };
+            eprintln!("bench: wasmtime {service} component before wasm-opt");
+            let name = format!("{service}-component-before-wasm-opt");
+            let loaded = engine.load_component(&path, &name, budgets.load)?;
+            let key = Key::new(service, "wasmtime", Form::Component)
+                .build(conformance::bench::BEFORE_WASM_OPT);
+            report.compiled(&key, &loaded.compiled);
+            for workload in workloads.iter().filter(|w| w.service == service) {
+                let run = component(&engine, &loaded, workload, budgets)?;
+                let native = native_of(workload);
+                same_response(
+                    &native.response,
+                    &run.response_json,
+                    "component before wasm-opt",
+                )?;
+                let key = key.clone().workload(&workload.id);
+                report.summary(&key, "instantiate", &run.instantiate, "us");
+                report.summary(&key, "cold_start", &run.cold_start, "us");
+                report.warm(&key, &run.warm, &run.native, NATIVE_CALL);
+                report.value(&key, "peak_memory_bytes", run.peak_memory as f64, "bytes");
             }
         }
     }
@@ -377,14 +380,15 @@ fn run(args: &Args) -> anyhow::Result<()> {
         "mode": if args.quick { "quick" } else { "full" },
         "seconds": (seconds * 10.0).round() / 10.0,
         "machine": machine(load_before),
-        "versions": versions(&others, binaryen),
+        "versions": versions(&others, args.binaryen.clone()),
         "settings": {
             "wasmtime": wasmtime::settings(),
             "native": "the core crates in the harness process, opt-level 3 (dev profile \
                        override in the workspace Cargo.toml)",
             "wasm": "guests built with the `wasm` profile: opt-level s, LTO, one codegen \
                      unit, panic=abort, stripped; no global simd128 target feature (some \
-                     dependencies enable it per function)",
+                     dependencies enable it per function); then `wasm-opt -Oz` on every \
+                     core module, as `cargo xtask build` ships them",
             "wasmer": "cranelift, metering middleware (the harness's deadline), memory cap",
             "wasmi": "interpreter, fuel metering (the harness's deadline), memory cap",
             "threads": args.threads,
