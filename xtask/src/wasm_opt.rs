@@ -63,28 +63,51 @@ pub fn write_leb(mut value: u32, out: &mut Vec<u8>) {
     }
 }
 
-/// The byte ranges of the core modules directly inside `component` (top-level sections).
-pub fn core_modules(component: &[u8]) -> anyhow::Result<Vec<Range<usize>>> {
+/// One top-level section of a component: its id, the whole section (id and size
+/// included) and its contents.
+struct Section {
+    id: u8,
+    whole: Range<usize>,
+    contents: Range<usize>,
+}
+
+/// The top-level sections of `component`, in order; the one walk of its layout that
+/// [`core_modules`] and [`replace_modules`] share.
+fn sections(component: &[u8]) -> anyhow::Result<Vec<Section>> {
     anyhow::ensure!(
         component.starts_with(&COMPONENT_HEADER),
         "not a component (preamble)"
     );
     let mut at = COMPONENT_HEADER.len();
-    let mut modules = Vec::new();
+    let mut sections = Vec::new();
     while at < component.len() {
+        let start = at;
         let id = component[at];
         at += 1;
         let size = read_leb(component, &mut at)? as usize;
         let end = at.checked_add(size).filter(|&e| e <= component.len());
         let end = end.context("a section runs past the end")?;
-        if id == CORE_MODULE_SECTION {
+        sections.push(Section {
+            id,
+            whole: start..end,
+            contents: at..end,
+        });
+        at = end;
+    }
+    Ok(sections)
+}
+
+/// The byte ranges of the core modules directly inside `component` (top-level sections).
+pub fn core_modules(component: &[u8]) -> anyhow::Result<Vec<Range<usize>>> {
+    let mut modules = Vec::new();
+    for section in sections(component)? {
+        if section.id == CORE_MODULE_SECTION {
             anyhow::ensure!(
-                component[at..end].starts_with(&MODULE_HEADER),
+                component[section.contents.clone()].starts_with(&MODULE_HEADER),
                 "a core-module section without a module"
             );
-            modules.push(at..end);
+            modules.push(section.contents);
         }
-        at = end;
     }
     Ok(modules)
 }
@@ -97,27 +120,16 @@ pub fn replace_modules(component: &[u8], modules: &[Vec<u8>]) -> anyhow::Result<
     );
     let mut out = COMPONENT_HEADER.to_vec();
     let mut modules = modules.iter();
-    let mut at = COMPONENT_HEADER.len();
-    while at < component.len() {
-        let start = at;
-        let id = component[at];
-        at += 1;
-        let size = read_leb(component, &mut at)? as usize;
-        let end = at + size;
-        let replacement = if id == CORE_MODULE_SECTION {
-            modules.next()
+    for section in sections(component)? {
+        if section.id == CORE_MODULE_SECTION
+            && let Some(module) = modules.next()
+        {
+            out.push(CORE_MODULE_SECTION);
+            write_leb(u32::try_from(module.len())?, &mut out);
+            out.extend_from_slice(module);
         } else {
-            None
-        };
-        match replacement {
-            Some(module) => {
-                out.push(CORE_MODULE_SECTION);
-                write_leb(u32::try_from(module.len())?, &mut out);
-                out.extend_from_slice(module);
-            }
-            None => out.extend_from_slice(&component[start..end]),
+            out.extend_from_slice(&component[section.whole]);
         }
-        at = end;
     }
     Ok(out)
 }
