@@ -40,11 +40,10 @@ pub fn cargo_tool(tools: &Path, krate: &str) -> PathBuf {
 }
 
 /// Installs the platforms' tools into `tools`, each only when it is missing or at another
-/// version: Viceroy, wasm-bindgen-cli and worker-build from crates.io (compiled here: 43
-/// minutes in the background of a cold `ci`, sharing the two cores), workerd and esbuild
-/// from npm. With `log`, it runs
-/// in the background of other work: the installs' output goes to that file, they run at a
-/// lower priority, and only a line per tool reaches the terminal.
+/// version: Viceroy, wasm-bindgen-cli and worker-build from crates.io (compiled here: 43 to
+/// 46 minutes in the background of a cold `ci`, sharing the two cores), workerd and esbuild
+/// from npm. With `log`, it runs in the background of other work: the installs' output goes
+/// to that file, they run at a lower priority, and only a line per tool reaches the terminal.
 pub fn setup(tools: &Path, log: Option<&Path>) -> anyhow::Result<()> {
     std::fs::create_dir_all(tools)?;
     let locked = locked_version("wasm-bindgen")?;
