@@ -250,6 +250,18 @@ impl Probe {
                 };
             }
         };
+        if let Some(missing) = line.setup_failure() {
+            // Nothing was tested: whatever else the line says, this is not a pass.
+            return Judged {
+                status: Status::Error,
+                detail: format!(
+                    "setup failed, nothing was tested: {missing} ({}); observed {}",
+                    line.note, line.observed
+                ),
+                observed: Some(line.observed),
+                verdict: None,
+            };
+        }
         let verdict = line.verdict.as_str();
         let mut judged = Judged {
             status: Status::Pass,
@@ -313,6 +325,22 @@ struct Line {
     observed: Value,
     verdict: String,
     note: String,
+}
+
+impl Line {
+    /// What the probe could not set up (a grant the host did not give), when it says so:
+    /// the `setup` verdict, or a `setup` member in its observation under any verdict.
+    fn setup_failure(&self) -> Option<String> {
+        let named = self.observed.get("setup").map(|what| match what.as_str() {
+            Some(text) => text.to_owned(),
+            None => what.to_string(),
+        });
+        match (named, self.verdict.as_str()) {
+            (Some(what), _) => Some(what),
+            (None, "setup") => Some("the probe reports a setup failure".to_owned()),
+            (None, _) => None,
+        }
+    }
 }
 
 /// A check the WASI spec decides: conforms (pass) or violates (fail).
@@ -428,6 +456,37 @@ mod tests {
         let judged = deep.judge(&run(None, Some("stack overflow\nmore"), ""));
         assert_eq!(judged.status, Status::Pass);
         assert_eq!(judged.observed, Some(json!({"trap": "stack overflow"})));
+    }
+
+    #[test]
+    fn a_probe_whose_setup_failed_is_never_a_pass() {
+        let p = probe(json!({}));
+        let setup = r#"{"probe":"p","observed":{"preopens":["sandbox"],"setup":"no preopen named /sandbox (PROBE_DIR)"},"verdict":"setup","note":"the host must preopen"}"#;
+        let judged = p.judge(&run(Some(0), None, setup));
+        assert_eq!(judged.status, Status::Error);
+        assert!(
+            judged.detail.contains("no preopen named /sandbox"),
+            "{}",
+            judged.detail
+        );
+        assert_eq!(judged.verdict, None);
+        assert_eq!(
+            judged.observed.as_ref().unwrap()["preopens"],
+            json!(["sandbox"])
+        );
+        // A `setup` member refuses the pass under any printed verdict, as older probes
+        // printed it under `info`.
+        for verdict in ["info", "conforms", "violates"] {
+            let line = format!(
+                r#"{{"probe":"p","observed":{{"setup":"PROBE_DIR is not set"}},"verdict":"{verdict}","note":"n"}}"#
+            );
+            let judged = p.judge(&run(Some(0), None, &line));
+            assert_eq!(judged.status, Status::Error, "{verdict}");
+            assert!(judged.detail.contains("PROBE_DIR is not set"), "{verdict}");
+        }
+        // The verdict alone is enough.
+        let bare = r#"{"probe":"p","observed":null,"verdict":"setup","note":"n"}"#;
+        assert_eq!(p.judge(&run(Some(0), None, bare)).status, Status::Error);
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub enum Verdict {
     Finding,
     /// The spec leaves it open; the observation is the point.
     Info,
+    /// The probe could not test anything: the host did not grant what the manifest says
+    /// (e.g. no preopen under the `PROBE_DIR` name). Never a pass: the harness judges it an
+    /// `error` naming the missing grant.
+    Setup,
 }
 
 impl Verdict {
@@ -33,6 +37,7 @@ impl Verdict {
             Verdict::Violates => "violates",
             Verdict::Finding => "finding",
             Verdict::Info => "info",
+            Verdict::Setup => "setup",
         }
     }
 
@@ -78,6 +83,17 @@ impl Report {
 
     pub fn info(observed: Value, note: impl Into<String>) -> Report {
         Report::new(Verdict::Info, observed, note)
+    }
+
+    /// The probe could not set up its test: `missing` names the grant it did not find, and
+    /// `observed` (an object) adds what it saw instead. The line's `observed` always has a
+    /// `setup` member, which is how the harness knows nothing was tested.
+    pub fn setup(missing: &str, mut observed: Value, note: impl Into<String>) -> Report {
+        if !observed.is_object() {
+            observed = json!({});
+        }
+        observed["setup"] = Value::from(missing);
+        Report::new(Verdict::Setup, observed, note)
     }
 
     /// Exit with `code` after printing the line.
@@ -813,22 +829,32 @@ pub struct Dir {
 }
 
 /// The scratch directory the host preopened, named by `PROBE_DIR`. A missing one is a
-/// setup failure, reported as the probe's observation.
+/// setup failure ([`Report::setup`]), listing the preopens the guest did see, so the cell
+/// shows how the runtime named them.
 pub fn sandbox() -> Result<Dir, Report> {
     let note = "the host must preopen a scratch directory and name it in PROBE_DIR";
+    let found = preopens();
+    let seen =
+        || json!({"preopens": found.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>()});
     let Ok(path) = std::env::var("PROBE_DIR") else {
-        return Err(Report::info(json!({"setup": "PROBE_DIR is not set"}), note));
+        return Err(Report::setup("PROBE_DIR is not set", seen(), note));
     };
     let wanted = path.trim_end_matches('/');
-    preopens()
-        .into_iter()
+    match found
+        .iter()
         .find(|(_, name)| name.trim_end_matches('/') == wanted)
-        .map(|(fd, _)| Dir {
+    {
+        Some(&(fd, _)) => Ok(Dir {
             fd,
-            path: path.clone(),
+            path,
             owned: false,
-        })
-        .ok_or_else(|| Report::info(json!({"setup": "no preopen named PROBE_DIR"}), note))
+        }),
+        None => Err(Report::setup(
+            &format!("no preopen named {path} (PROBE_DIR)"),
+            seen(),
+            note,
+        )),
+    }
 }
 
 impl Dir {
