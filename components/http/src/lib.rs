@@ -5,7 +5,7 @@
 //!
 //! | route | body | success |
 //! |---|---|---|
-//! | `GET /healthz` | — | `200 {"status": "ok"}` |
+//! | `GET /healthz` | — | `200 {"status": "ok"}`, and `"tenants"` when a tenant's token config skips keys or is refused (below) |
 //! | `POST /v1/token/verify` | — (`Authorization: Bearer <token>`) | `200 {"alg", "kid", "claims"}` |
 //! | `POST /v1/config/validate/{schema}` | the document, `Content-Type` `application/json`, `application/yaml` or `application/toml` | `200` (valid) or `422` (invalid) `{"valid", "violations", "truncated"}` |
 //! | `POST /v1/thumbnail?w=&h=&format=&fit=&quality=&upscale=&background=` | the image | `200`, the thumbnail (`Content-Type: image/…`, `X-Thumbnail-Width`, `X-Thumbnail-Height`) |
@@ -18,6 +18,12 @@
 //! `default`). The service's time is the platform's wall clock, or — only in a deployment
 //! that says `"trust-now-header": true`, as the conformance harness's does — the
 //! `X-Portable-Now` header.
+//!
+//! `/healthz` is also the deployment check: `{"status": "ok", "tenants": {"<tenant>":
+//! {"token": {"skipped-keys": [{"index", "kid", "member", "reason"}]}}}}` lists the JWKS
+//! entries the token verifier leaves out (they never verify a token), and
+//! `{"token": {"error": {"code": "invalid-config", …}}}` a token config it refuses; tenants
+//! with nothing to report are left out, and so is `tenants` when none has.
 //!
 //! [`client`] is the other side, for the harness: a case's JSON request as an HTTP request,
 //! and an HTTP response as the service's JSON response.

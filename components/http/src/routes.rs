@@ -99,7 +99,7 @@ fn route(
     let (service, allowed) = match path {
         "/healthz" => {
             expect_method(&parts.method, &Method::GET)?;
-            return Ok(json_response(200, &serde_json::json!({"status": "ok"})));
+            return Ok(json_response(200, &health(deployment)));
         }
         "/v1/token/verify" => (Service::Token, Method::POST),
         "/v1/thumbnail" => (Service::Thumbnail, Method::POST),
@@ -139,6 +139,36 @@ fn route(
         }
         Service::Thumbnail => thumbnail(tenant, parts.uri.query().unwrap_or(""), body, backend),
     }
+}
+
+/// `/healthz`: always `200 {"status": "ok"}` while the deployment can be read (the harness
+/// and platforms wait for it), plus `tenants` when a deployment check has something to see:
+/// per tenant, the token verifier's skipped keys (`{"token": {"skipped-keys": [...]}}`) or
+/// why its token config is refused (`{"token": {"error": {...}}}`).
+fn health(deployment: &Deployment) -> serde_json::Value {
+    let mut tenants = serde_json::Map::new();
+    for (name, tenant) in &deployment.tenants {
+        let report = match &tenant.token {
+            None => continue,
+            Some(Err(why)) => {
+                serde_json::json!({"error": {"code": "invalid-config", "message": why}})
+            }
+            Some(Ok(config)) => match token_core::Verifier::new(config) {
+                Err(error) => serde_json::json!({ "error": error }),
+                Ok(verifier) if verifier.skipped_keys().len() == 0 => continue,
+                Ok(verifier) => {
+                    let skipped: Vec<_> = verifier.skipped_keys().collect();
+                    serde_json::json!({ "skipped-keys": skipped })
+                }
+            },
+        };
+        tenants.insert(name.clone(), serde_json::json!({ "token": report }));
+    }
+    let mut health = serde_json::json!({"status": "ok"});
+    if !tenants.is_empty() {
+        health["tenants"] = tenants.into();
+    }
+    health
 }
 
 fn expect_method(method: &Method, allowed: &Method) -> Result<(), Response> {

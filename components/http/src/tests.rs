@@ -208,6 +208,48 @@ fn an_unreadable_deployment_answers_500_and_a_broken_service_config_only_its_own
     assert_eq!((status, code(&json)), (404, "unknown-schema"));
 }
 
+/// `/healthz` reports the token keys each tenant's verifier skips, and token configs it
+/// refuses, so a deployment check sees them; tenants with nothing to report are left out.
+#[test]
+fn healthz_reports_skipped_keys_and_refused_token_configs() {
+    let oct = json!({"kty": "oct", "k": "c2VjcmV0", "alg": "HS256"});
+    let x25519 = json!({"kty": "OKP", "kid": "ecdh", "crv": "X25519", "x": "AA"});
+    let d = Deployment::from_json(
+        &json!({"tenants": {
+            "mixed": {"token": {"jwks": {"keys": [oct, x25519]}}},
+            "clean": {"token": {"jwks": {"keys": [oct]}}},
+            "broken": {"token": {"jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0", "key_ops": "verify"}]}}},
+            "unreadable": {"token": {"jwks": 7}},
+            "no-token": {},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let (status, json) = send(&d, http::Request::builder().uri("/healthz"), b"");
+    assert_eq!(status, 200);
+    assert_eq!(json["status"], "ok");
+    let tenants = json["tenants"].as_object().unwrap();
+    assert_eq!(
+        tenants.keys().collect::<Vec<_>>(),
+        ["broken", "mixed", "unreadable"]
+    );
+    let skipped = &tenants["mixed"]["token"]["skipped-keys"];
+    assert_eq!(
+        (
+            &skipped[0]["index"],
+            &skipped[0]["kid"],
+            &skipped[0]["member"]
+        ),
+        (&json!(1), &json!("ecdh"), &json!("crv"))
+    );
+    assert_eq!(skipped.as_array().unwrap().len(), 1);
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("X25519"));
+    for tenant in ["broken", "unreadable"] {
+        let error = &tenants[tenant]["token"]["error"];
+        assert_eq!(error["code"], "invalid-config", "{tenant}");
+    }
+}
+
 #[test]
 fn a_response_that_breaks_the_contract_is_no_observation() {
     let response = |status: u16, body: &str| {

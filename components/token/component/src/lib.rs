@@ -7,7 +7,7 @@ wit_bindgen::generate!({
 });
 
 use exports::portable::token::verifier::{Guest, GuestVerifier, Verifier as VerifierHandle};
-use portable::token::types::{Config, Error, ErrorCode, Verified};
+use portable::token::types::{Config, Error, ErrorCode, SkippedKey, Verified};
 use token_core::ErrorCode as Code;
 
 struct Component;
@@ -52,6 +52,18 @@ impl GuestVerifier for Verifier {
             kid: verified.kid,
             claims: serde_json::Value::Object(verified.claims).to_string(),
         })
+    }
+
+    fn skipped_keys(&self) -> Vec<SkippedKey> {
+        self.0
+            .skipped_keys()
+            .map(|s| SkippedKey {
+                index: s.index,
+                kid: s.kid.clone(),
+                member: s.member.clone(),
+                reason: s.reason.clone(),
+            })
+            .collect()
     }
 }
 

@@ -14,11 +14,19 @@
 //! 2. algorithm: `none` in any casing (`unsecured`), not implemented
 //!    (`unsupported-algorithm`), not allowed by the policy (`algorithm-not-allowed`);
 //! 3. `crit` present (`critical-header`), `typ` not a JWT type (`malformed`);
-//! 4. key selection (`unknown-key`, `ambiguous-key`, `key-mismatch`);
+//! 4. key selection (`unknown-key`, `ambiguous-key`, `key-mismatch`, whose `field` names
+//!    what refused the key: `kid` for a key of the wrong type, `alg` for a JWK pinned to
+//!    another algorithm, or the member that made a key skipped);
 //! 5. signature (`bad-signature`) — nothing in the payload is interpreted before this;
 //! 6. claims: payload is a JSON object (`malformed`), registered claim types
 //!    (`invalid-claim`), presence (`missing-claim`), then `exp`, `nbf`, `iat`, max age,
 //!    `iss`, `aud`.
+//!
+//! Which keys of the JWKS can verify at all is decided once, by [`Verifier::new`]: keys that
+//! can verify no algorithm implemented here (encryption keys, `key_ops` without `verify`,
+//! curves and key types not implemented, RSA sizes jwt-simple refuses) are skipped and
+//! reported by [`Verifier::skipped_keys`]; a key that claims a supported algorithm but is
+//! broken makes the config `invalid-config`. The exact rule is in `jwks.rs`.
 
 pub mod json;
 mod jwks;
@@ -29,7 +37,7 @@ use ct_codecs::{Base64UrlSafeNoPadding, Decoder};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use jwks::KeySet;
+pub use jwks::{KeySet, SkippedKey};
 
 /// Stable error codes; the WIT enum `error-code` in `wit/token/token.wit` mirrors this list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -280,6 +288,13 @@ impl Verifier {
             allowed,
             policy,
         })
+    }
+
+    /// The JWKS entries left out because they can verify no algorithm implemented here,
+    /// in JWKS order. A deployment check should look at these: a key listed here never
+    /// verifies a token.
+    pub fn skipped_keys(&self) -> impl ExactSizeIterator<Item = &SkippedKey> {
+        self.keys.skipped()
     }
 
     /// Verifies `token` at `now`, seconds since the Unix epoch.

@@ -51,11 +51,27 @@ fn jwks_must_be_a_key_set() {
     assert!(config_error(&bad(r#"{"keys": [1]}"#)).contains("key 0: not a JSON object"));
 }
 
+/// A 2048-bit modulus that is even: the right size, but not an RSA modulus.
+fn even_modulus() -> String {
+    use ct_codecs::Encoder;
+    let mut n = vec![0xc5; 256];
+    n[255] = 0x02;
+    ct_codecs::Base64UrlSafeNoPadding::encode_to_string(n).unwrap()
+}
+
 #[test]
-fn unusable_keys_are_config_errors() {
+fn broken_keys_and_claims_of_supported_algorithms_are_config_errors() {
     let policy = Policy::default;
+    let oct = |extra: serde_json::Value| {
+        let mut key = json!({"kty": "oct", "k": RFC7515_K});
+        key.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!([key])
+    };
     let cases = [
         (json!([{"k": "AAAA"}]), "`kty` is missing"),
+        (json!([{"kty": 1}]), "`kty` is not a string"),
         (json!([{"kty": "oct"}]), "`k` is missing"),
         (json!([{"kty": "oct", "k": ""}]), "`k` is empty"),
         (
@@ -63,33 +79,74 @@ fn unusable_keys_are_config_errors() {
             "not unpadded base64url",
         ),
         (
-            json!([{"kty": "EC", "crv": "P-521", "x": "AA", "y": "AA"}]),
-            "unsupported curve P-521",
-        ),
-        (
             json!([{"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}]),
             "must be 32 bytes",
         ),
         (
-            json!([{"kty": "OKP", "crv": "X25519", "x": "AA"}]),
-            "unsupported curve X25519",
+            json!([{"kty": "EC", "x": "AA", "y": "AA"}]),
+            "`crv` is missing",
         ),
         (
-            json!([{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]),
+            json!([{"kty": "OKP", "crv": 25519}]),
+            "`crv` is not a string",
+        ),
+        (
+            json!([{"kty": "RSA", "n": even_modulus(), "e": "AQAB"}]),
             "invalid RSA key",
         ),
-        (json!([{"kty": "PGP"}]), "unsupported key type `PGP`"),
         (
-            json!([{"kty": "oct", "k": RFC7515_K, "alg": "RS256"}]),
-            "does not fit",
+            json!([{"kty": "RSA", "n": "AA", "e": "AQAB"}]),
+            "must not be zero",
         ),
         (
-            json!([{"kty": "oct", "k": RFC7515_K, "alg": "HS1"}]),
-            "unsupported `alg` `HS1`",
+            oct(json!({"alg": "RS256"})),
+            "`alg` RS256 is not defined for oct keys",
         ),
         (
-            json!([{"kty": "oct", "k": RFC7515_K, "kid": 7}]),
-            "`kid` is not a string",
+            json!([{"kty": "EC", "crv": "P-521", "alg": "ES256", "x": "AA", "y": "AA"}]),
+            "`alg` ES256 is not defined for EC P-521 keys",
+        ),
+        (
+            json!([{"kty": "OKP", "crv": "X25519", "alg": "EdDSA", "x": "AA"}]),
+            "`alg` EdDSA is not defined for OKP X25519 keys",
+        ),
+        (
+            json!([{"kty": "PGP", "alg": "RS256"}]),
+            "`alg` RS256 is not defined for PGP keys",
+        ),
+        (oct(json!({"kid": 7})), "`kid` is not a string"),
+        (oct(json!({"use": ["sig"]})), "`use` is not a string"),
+        (oct(json!({"alg": null})), "`alg` is not a string"),
+        // key_ops (RFC 7517 §4.3): an array of distinct strings...
+        (
+            oct(json!({"key_ops": "verify"})),
+            "`key_ops` is not an array",
+        ),
+        (oct(json!({"key_ops": ["verify", 1]})), "not a string"),
+        (
+            oct(json!({"key_ops": ["verify", "sign", "verify"]})),
+            "lists `verify` twice",
+        ),
+        // ...consistent with `use` when both are present.
+        (
+            oct(json!({"use": "sig", "key_ops": ["encrypt"]})),
+            "`use` is `sig` but `key_ops` has `encrypt`",
+        ),
+        (
+            oct(json!({"use": "sig", "key_ops": ["verify", "wrapKey"]})),
+            "`use` is `sig` but `key_ops` has `wrapKey`",
+        ),
+        (
+            oct(json!({"use": "sig", "key_ops": []})),
+            "`use` is `sig` but `key_ops` has none of sign, verify",
+        ),
+        (
+            oct(json!({"use": "enc", "key_ops": ["encrypt", "verify"]})),
+            "`use` is `enc` but `key_ops` has `verify`",
+        ),
+        (
+            oct(json!({"use": "enc", "key_ops": ["x-custom"]})),
+            "`use` is `enc` but `key_ops` has none of encrypt",
         ),
     ];
     for (keys, expected) in cases {
@@ -98,6 +155,207 @@ fn unusable_keys_are_config_errors() {
             message.contains(expected),
             "{keys}: `{message}` lacks `{expected}`"
         );
+    }
+}
+
+/// Each entry that can verify nothing implemented here, with the member that decides; the
+/// RFC 7515 A.1 key among them still verifies its token.
+#[test]
+fn keys_that_cannot_verify_are_skipped_and_reported() {
+    let keys = json!([
+        {"kty": "RSA", "kid": "oaep", "use": "enc", "alg": "RSA-OAEP", "n": "AQAB", "e": "AQAB"},
+        {"kty": "oct", "kid": "signer", "k": RFC7515_K, "key_ops": ["sign"]},
+        {"kty": "OKP", "kid": "x25519", "crv": "X25519", "x": "AA"},
+        {"kty": "OKP", "crv": "Ed448", "alg": "EdDSA", "x": "AA"},
+        {"kty": "EC", "kid": "p521", "crv": "P-521", "alg": "ES512", "x": "AA", "y": "AA"},
+        {"kty": "EC", "crv": "secp256k1", "x": "AA", "y": "AA"},
+        {"kty": "AKP", "kid": "ml-dsa", "alg": "ML-DSA-44", "pub": "AA"},
+        {"kty": "oct", "kid": "wrap", "alg": "A128KW", "k": "AAAA"},
+        {"kty": "RSA", "kid": "small", "n": "AQAB", "e": "AQAB"},
+        {"kty": "RSA", "kid": "e3", "n": even_modulus(), "e": "Aw"},
+        {"kty": "EC", "use": "enc", "x": 1},
+        {"kty": "oct", "use": "SIG", "k": RFC7515_K},
+        {"kty": "oct", "k": RFC7515_K, "use": "sig", "key_ops": ["verify", "x-audit"]},
+    ]);
+    let verifier = Verifier::new(&config(keys, Policy::default())).unwrap();
+    let skipped: Vec<(u32, Option<&str>, &str)> = verifier
+        .skipped_keys()
+        .map(|s| (s.index, s.kid.as_deref(), s.member.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (0, Some("oaep"), "use"),
+            (1, Some("signer"), "key_ops"),
+            (2, Some("x25519"), "crv"),
+            (3, None, "crv"),
+            (4, Some("p521"), "crv"),
+            (5, None, "crv"),
+            (6, Some("ml-dsa"), "kty"),
+            (7, Some("wrap"), "alg"),
+            (8, Some("small"), "n"),
+            (9, Some("e3"), "e"),
+            (10, None, "use"),
+            (11, None, "use"),
+        ]
+    );
+    let reasons: Vec<&str> = verifier.skipped_keys().map(|s| s.reason.as_str()).collect();
+    for (reason, expected) in reasons.iter().zip([
+        "its `use` is `enc`, not `sig`",
+        "its `key_ops` [\"sign\"] do not include `verify`",
+        "OKP curve `X25519` is not implemented",
+        "OKP curve `Ed448` is not implemented",
+        "EC curve `P-521` is not implemented",
+        "EC curve `secp256k1` is not implemented",
+        "key type `AKP` is not implemented",
+        "its `alg` `A128KW` is not an algorithm this verifier implements",
+        "its modulus has 17 bits; this verifier takes 2048 to 4096",
+        "its exponent is not 65537",
+        "its `use` is `enc`, not `sig`",
+        "its `use` is `SIG`, not `sig`",
+    ]) {
+        assert!(reason.contains(expected), "`{reason}` lacks `{expected}`");
+    }
+    // The last key, the only one used, verifies the RFC token (no kid).
+    let verified = verifier.verify(RFC7515_TOKEN, 1_300_819_379).unwrap();
+    assert_eq!((verified.alg, verified.kid), (Algorithm::HS256, None));
+}
+
+/// A compact JWS with this header, an empty claims set and a signature that is never
+/// checked: key selection refuses these tokens before any signature work.
+fn unsigned(header: serde_json::Value) -> String {
+    use ct_codecs::Encoder;
+    let b64 = |s: &str| ct_codecs::Base64UrlSafeNoPadding::encode_to_string(s).unwrap();
+    format!("{}.{}.AAAA", b64(&header.to_string()), b64("{}"))
+}
+
+/// `key-mismatch` names what refused the key, in `field` and in the message (vectors pin
+/// the field; the message is only checked here).
+#[test]
+fn key_mismatch_names_the_cause() {
+    let keys = json!([
+        {"kty": "oct", "kid": "pinned", "alg": "HS256", "k": RFC7515_K},
+        {"kty": "oct", "kid": "enc", "use": "enc", "k": RFC7515_K},
+        {"kty": "oct", "kid": "signer", "key_ops": ["sign"], "k": RFC7515_K},
+        {"kty": "oct", "kid": "wrap", "alg": "A128KW", "k": RFC7515_K},
+        {"kty": "OKP", "kid": "x25519", "crv": "X25519", "x": "AA"},
+        {"kty": "oct", "kid": "shared", "k": RFC7515_K},
+        {"kty": "OKP", "kid": "shared", "crv": "X448", "x": "AA"},
+        {"kty": "OKP", "kid": "x448-enc", "crv": "X448", "use": "enc", "x": "AA"},
+    ]);
+    let verifier = Verifier::new(&config(keys, Policy::default())).unwrap();
+    let cases = [
+        (
+            "HS384",
+            "pinned",
+            "alg",
+            "key `pinned` is pinned to HS256 by its `alg`, so it cannot verify HS384",
+        ),
+        (
+            "HS256",
+            "enc",
+            "use",
+            "key `enc` is not used to verify: its `use` is `enc`, not `sig`",
+        ),
+        (
+            "HS256",
+            "signer",
+            "key_ops",
+            "key `signer` is not used to verify: its `key_ops` [\"sign\"] do not include `verify`",
+        ),
+        (
+            "HS256",
+            "wrap",
+            "alg",
+            "key `wrap` is not used to verify: its `alg` `A128KW` is not an algorithm this verifier implements",
+        ),
+        (
+            "EdDSA",
+            "x25519",
+            "crv",
+            "key `x25519` is not used to verify: OKP curve `X25519` is not implemented",
+        ),
+        (
+            "RS256",
+            "pinned",
+            "kid",
+            "key `pinned` is oct, which cannot verify RS256",
+        ),
+        // An RSA token naming an oct and an X448 key: the key of a type not implemented
+        // is the better answer than "oct cannot verify RS256".
+        (
+            "RS256",
+            "shared",
+            "crv",
+            "key `shared` is not used to verify: OKP curve `X448` is not implemented",
+        ),
+        // A skipped key reports the member that skipped it first: `use` before its curve.
+        (
+            "HS256",
+            "x448-enc",
+            "use",
+            "key `x448-enc` is not used to verify: its `use` is `enc`, not `sig`",
+        ),
+    ];
+    for (alg, kid, field, message) in cases {
+        let error = verifier
+            .verify(&unsigned(json!({"alg": alg, "kid": kid})), 0)
+            .unwrap_err();
+        assert_eq!(
+            (error.code, error.field.as_deref(), error.message.as_str()),
+            (ErrorCode::KeyMismatch, Some(field), message),
+            "{alg} {kid}"
+        );
+    }
+    // Without kid only used keys are candidates: for HS512 that is `shared` alone (the
+    // skipped oct keys would make it ambiguous), whose signature check then fails.
+    let error = verifier
+        .verify(&unsigned(json!({"alg": "HS512"})), 0)
+        .unwrap_err();
+    assert_eq!(
+        (error.code, error.field.as_deref()),
+        (ErrorCode::BadSignature, Some("signature"))
+    );
+    // With no used key of the type, the message points at a skipped one.
+    let only_enc = json!([{"kty": "oct", "use": "enc", "k": RFC7515_K}]);
+    let verifier = Verifier::new(&config(only_enc, Policy::default())).unwrap();
+    let error = verifier.verify(RFC7515_TOKEN, 1_300_819_379).unwrap_err();
+    assert_eq!(
+        (error.code, error.field.as_deref(), error.message.as_str()),
+        (
+            ErrorCode::UnknownKey,
+            Some("kid"),
+            "no key can verify HS256; JWKS key 0 (oct) is skipped: its `use` is `enc`, not `sig`"
+        )
+    );
+}
+
+/// RFC 7517 §4.3: a key whose `key_ops` lack `verify` never verifies, even a signature it
+/// would accept; with `verify` among them (and other values) it does.
+#[test]
+fn key_ops_without_verify_never_verify() {
+    let with_ops = |ops: serde_json::Value| {
+        Verifier::new(&config(
+            json!([{"kty": "oct", "k": RFC7515_K, "key_ops": ops}]),
+            Policy::default(),
+        ))
+        .unwrap()
+        .verify(RFC7515_TOKEN, 1_300_819_379)
+        .map(|v| v.alg)
+        .map_err(|e| e.code)
+    };
+    assert_eq!(with_ops(json!(["verify"])), Ok(Algorithm::HS256));
+    assert_eq!(
+        with_ops(json!(["sign", "verify", "x-audit"])),
+        Ok(Algorithm::HS256)
+    );
+    for ops in [
+        json!(["sign"]),
+        json!(["encrypt"]),
+        json!([]),
+        json!(["Verify"]),
+    ] {
+        assert_eq!(with_ops(ops.clone()), Err(ErrorCode::UnknownKey), "{ops}");
     }
 }
 
