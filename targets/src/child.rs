@@ -1,74 +1,27 @@
-//! Commands run in a child process, for runtimes whose WASI is the real process's stdio and
-//! filesystem (wasm3's `m3_LinkWASI`, WasmEdge's C WASI module): they cannot be handed a
-//! request in memory, and a crash in their C/C++ code must cost one cell, not the harness.
-//!
-//! The child is the harness binary itself, started with a hidden first argument (handled by
-//! [`child_main`] before the command line is parsed, so `--help` does not show it):
+//! The harness's own child mode, for wasm3 (statically linked C: no library to miss): the
+//! harness binary re-executed as
 //!
 //! ```text
-//! harness --wasm-child <engine> <report> <module.wasm> <arg0>...
+//! harness --wasm-child wasm3 <report> <module.wasm> [--dir <guest> <host>]... -- <arg0>...
 //! ```
 //!
-//! - stdin, stdout and stderr are the guest's: the parent writes the request to stdin and
-//!   reads both outputs (each up to [`OUTPUT_LIMIT`]);
-//! - the working directory is a fresh empty directory, so a runtime that preopens `.`
-//!   exposes nothing (it is not a sandbox: see each engine for what its WASI allows);
-//! - when the guest has finished, the child writes one JSON object to `<report>` (a file
-//!   outside the working directory): `{"exit": <code>}` when the guest exited (returning
-//!   from `_start` is exit 0), `{"trap": "<message>"}` when it trapped, or
-//!   `{"unrunnable": "<message>"}` when the engine could not parse, load, link or compile
-//!   it (an error of the cell, not something the guest did). The report, not the exit status, is what the parent reads: it carries the full
-//!   `i32` exit code, and a guest cannot forge it by printing;
-//! - the exit status mirrors the report for a person running the child by hand: the guest's
-//!   exit code (255 if it is not in 0..=255), [`TRAP_STATUS`] for a trap, or
-//!   [`USAGE_STATUS`] for bad arguments;
-//! - a child that ends without a report crashed (e.g. killed by SIGSEGV): an `error` cell
-//!   naming the signal. A child still running at the case's deadline is killed: an `error`
-//!   cell, "deadline passed".
+//! handled by [`child_main`] before the command line is parsed, so `--help` does not show
+//! it. The protocol and the parent's side are `wasm-child`'s (which also builds the WasmEdge
+//! child, a program of its own because it links libwasmedge).
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use conformance::command::TempDir;
+use anyhow::Context;
 use conformance::{CommandJob, CommandRun};
-use serde_json::json;
+use wasm_child::{Engine, Program, USAGE_STATUS};
 
 /// The hidden first argument that makes the harness a child.
 pub(crate) const FLAG: &str = "--wasm-child";
-/// Exit status of a child whose guest trapped (also: could not be loaded).
-pub(crate) const TRAP_STATUS: u8 = 134;
-/// Exit status of a child started with bad arguments.
-pub(crate) const USAGE_STATUS: u8 = 64;
-/// Output a command may write on each of stdout and stderr; the rest is discarded.
-pub(crate) const OUTPUT_LIMIT: usize = 16 << 20;
-
-/// How a guest run in a child ended.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// The guest exited with this code (returning from `_start` is 0).
-    Exit(i32),
-    /// The guest trapped.
-    Trap(String),
-    /// The engine could not parse, load, link or compile the module: the guest never ran
-    /// (or, for an engine that compiles lazily, stopped where it reached what cannot be
-    /// compiled).
-    Unrunnable(String),
-}
-
-/// Runs `args` (`args[0]` is the program name) of the module `wasm` in this process: an
-/// engine, as the child calls it.
-type Engine = fn(wasm: &[u8], args: &[String]) -> Outcome;
 
 fn engine(name: &str) -> Option<Engine> {
     match name {
         "wasm3" => Some(crate::wasm3::run_here),
-        #[cfg(feature = "wasmedge")]
-        "wasmedge" => Some(crate::wasmedge::run_here),
         _ => None,
     }
 }
@@ -80,272 +33,26 @@ pub fn child_main() -> Option<ExitCode> {
     if args.next()? != FLAG {
         return None;
     }
-    Some(serve(args.collect()))
-}
-
-fn serve(args: Vec<OsString>) -> ExitCode {
-    let usage = || {
-        eprintln!("usage: harness {FLAG} <engine> <report> <module.wasm> <arg0>...");
-        ExitCode::from(USAGE_STATUS)
-    };
-    let [name, report, wasm, guest_args @ ..] = &args[..] else {
-        return usage();
+    let args: Vec<OsString> = args.collect();
+    let Some((name, rest)) = args.split_first() else {
+        eprintln!("usage: harness {FLAG} <engine> <report> <module.wasm> ... -- <arg0>...");
+        return Some(ExitCode::from(USAGE_STATUS));
     };
     let Some(run) = name.to_str().and_then(engine) else {
         eprintln!(
             "{FLAG}: no engine `{}` in this build",
             name.to_string_lossy()
         );
-        return usage();
+        return Some(ExitCode::from(USAGE_STATUS));
     };
-    let guest_args: Vec<String> = guest_args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let outcome = match std::fs::read(wasm) {
-        Ok(bytes) => run(&bytes, &guest_args),
-        Err(e) => Outcome::Unrunnable(format!("reading {}: {e}", Path::new(wasm).display())),
-    };
-    let (json, status) = match &outcome {
-        // The report has the code; the status only mirrors it (255 when it does not fit).
-        Outcome::Exit(code) => (
-            json!({ "exit": code }),
-            u8::try_from(*code).unwrap_or(u8::MAX),
-        ),
-        Outcome::Trap(message) => (json!({ "trap": message }), TRAP_STATUS),
-        Outcome::Unrunnable(message) => (json!({ "unrunnable": message }), TRAP_STATUS),
-    };
-    if let Err(e) = std::fs::write(report, json.to_string()) {
-        eprintln!("{FLAG}: writing the report: {e}");
-        return ExitCode::from(TRAP_STATUS);
-    }
-    ExitCode::from(status)
+    Some(wasm_child::serve(run, rest))
 }
 
-/// Runs a command in a child running `engine`, enforcing the job's deadline.
-///
-/// These engines' WASI is the process's own: the child's environment is exactly the job's
-/// (plus the dynamic loader's path), and its working directory — which wasm3 preopens as
-/// `./` — is the job's first preopened directory, or an empty one. Other preopens and the
-/// guest paths cannot be given: the engine's WASI decides them.
+/// Runs a command in a child of this harness running `engine`, enforcing the job's deadline.
 pub(crate) fn run(engine: &str, job: &CommandJob) -> anyhow::Result<CommandRun> {
-    let scratch = Scratch::new(engine)?;
-    let exe = std::env::current_exe().context("finding the harness executable")?;
-    let mut command = Command::new(exe);
-    command
-        .arg(FLAG)
-        .arg(engine)
-        .arg(scratch.report())
-        // The working directory changes: the module's path must not depend on it.
-        .arg(std::path::absolute(&job.wasm).unwrap_or_else(|_| job.wasm.clone()))
-        .args(&job.args)
-        .current_dir(job.dirs.first().map_or(scratch.cwd(), |d| d.host.clone()))
-        .env_clear()
-        .envs(job.env.iter().map(|(k, v)| (k, v)));
-    if let Some(path) = std::env::var_os("LD_LIBRARY_PATH") {
-        command.env("LD_LIBRARY_PATH", path);
-    }
-    let stdin = job.stdin.as_ref().map(|s| s.as_bytes().to_vec());
-    run_child(command, stdin, &scratch.report(), job.timeout)
-        .with_context(|| format!("the {engine} child"))
-}
-
-/// Starts `command`, feeds it `stdin` (none: `/dev/null`), collects its outputs and its
-/// report, and kills it at `timeout`.
-fn run_child(
-    mut command: Command,
-    stdin: Option<Vec<u8>>,
-    report: &Path,
-    timeout: Duration,
-) -> anyhow::Result<CommandRun> {
-    let start = Instant::now();
-    let mut child = command
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("starting")?;
-    // Written on a thread: a guest that never reads must not block the harness. A guest
-    // that exits without reading all of it breaks the pipe, which is not an error here.
-    let feeder = match (child.stdin.take(), stdin) {
-        (Some(mut input), Some(bytes)) => Some(std::thread::spawn(move || {
-            let _ = input.write_all(&bytes);
-        })),
-        _ => None,
+    let program = Program {
+        exe: std::env::current_exe().context("finding the harness executable")?,
+        leading: vec![FLAG.into(), engine.into()],
     };
-    let stdout = drain(child.stdout.take().context("no stdout pipe")?);
-    let stderr = drain(child.stderr.take().context("no stderr pipe")?);
-    let deadline = start + timeout;
-    let mut pause = Duration::from_millis(1);
-    let status = loop {
-        if let Some(status) = child.try_wait().context("waiting")? {
-            break Some(status);
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(10));
-    };
-    if let Some(feeder) = feeder {
-        let _ = feeder.join();
-    }
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    let Some(status) = status else {
-        bail!(
-            "deadline passed: killed after {:.1} s; stderr: {}",
-            timeout.as_secs_f64(),
-            stderr.trim()
-        );
-    };
-    let mut run = CommandRun {
-        stdout,
-        stderr,
-        ..CommandRun::default()
-    };
-    match std::fs::read_to_string(report) {
-        Ok(text) => {
-            let report: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("unreadable report {text:?} ({status})"))?;
-            if let Some(message) = report["unrunnable"].as_str() {
-                bail!("the runtime cannot run this module: {message}");
-            }
-            run.exit = report["exit"].as_i64().map(|c| c as i32);
-            run.trap = report["trap"].as_str().map(str::to_owned);
-            if run.exit.is_none() && run.trap.is_none() {
-                bail!("report {text:?} has neither exit nor trap ({status})");
-            }
-        }
-        // No report: the child died before the guest finished.
-        Err(_) => run.trap = Some(format!("the child died without a report ({status})")),
-    }
-    Ok(run)
-}
-
-/// Reads a pipe to its end on a thread, keeping the first [`OUTPUT_LIMIT`] bytes.
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let _ = (&mut pipe).take(OUTPUT_LIMIT as u64).read_to_end(&mut kept);
-        let rest = std::io::copy(&mut pipe, &mut std::io::sink()).unwrap_or(0);
-        let mut text = String::from_utf8_lossy(&kept).into_owned();
-        if rest > 0 {
-            text.push_str(&format!("[... {rest} more bytes discarded]"));
-        }
-        text
-    })
-}
-
-/// A case's scratch directory: `cwd/` (empty; the child's working directory when the job
-/// preopens nothing) and the report beside it. Removed when dropped, whatever the child left
-/// there.
-struct Scratch(TempDir);
-
-impl Scratch {
-    fn new(engine: &str) -> anyhow::Result<Scratch> {
-        let dir = TempDir::new(&format!("harness-{engine}"))?;
-        let cwd = dir.path().join("cwd");
-        std::fs::create_dir(&cwd).with_context(|| format!("creating {}", cwd.display()))?;
-        Ok(Scratch(dir))
-    }
-
-    fn cwd(&self) -> PathBuf {
-        self.0.path().join("cwd")
-    }
-
-    fn report(&self) -> PathBuf {
-        self.0.path().join("report.json")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A shell script standing in for the child: the protocol, not an engine.
-    fn sh(script: &str, stdin: &str, timeout: Duration) -> anyhow::Result<CommandRun> {
-        let scratch = Scratch::new("test").unwrap();
-        let mut command = Command::new("sh");
-        command
-            .arg("-c")
-            .arg(script)
-            .arg("sh")
-            .arg(scratch.report())
-            .current_dir(scratch.cwd());
-        run_child(command, Some(stdin.into()), &scratch.report(), timeout)
-    }
-
-    #[test]
-    fn a_report_gives_the_exit_code_and_the_outputs() {
-        let run = sh(
-            r#"cat; echo oops >&2; echo '{"exit": 300}' > "$1"; exit 44"#,
-            "{\"ok\": 1}",
-            Duration::from_secs(10),
-        )
-        .unwrap();
-        assert_eq!(run.exit, Some(300));
-        assert_eq!(run.trap, None);
-        assert_eq!(run.stdout, "{\"ok\": 1}");
-        assert_eq!(run.stderr, "oops\n");
-    }
-
-    #[test]
-    fn a_trap_is_reported() {
-        let run = sh(
-            r#"echo '{"trap": "unreachable"}' > "$1"; exit 134"#,
-            "",
-            Duration::from_secs(10),
-        )
-        .unwrap();
-        assert_eq!(run.trap.as_deref(), Some("unreachable"));
-    }
-
-    #[test]
-    fn a_module_the_engine_cannot_run_is_an_error_not_a_trap() {
-        let error = sh(
-            r#"echo '{"unrunnable": "parsing: bad magic"}' > "$1"; exit 134"#,
-            "",
-            Duration::from_secs(10),
-        )
-        .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .contains("cannot run this module: parsing"),
-            "{error}"
-        );
-    }
-
-    #[test]
-    fn a_crash_without_a_report_names_the_signal() {
-        let run = sh("kill -SEGV $$", "", Duration::from_secs(10)).unwrap();
-        let trap = run.trap.unwrap();
-        assert!(trap.contains("without a report"), "{trap}");
-        assert!(trap.contains("SIGSEGV"), "{trap}");
-    }
-
-    #[test]
-    fn a_hung_child_is_killed_at_the_deadline() {
-        let start = Instant::now();
-        let error = sh("exec sleep 30", "", Duration::from_millis(300)).unwrap_err();
-        assert!(error.to_string().starts_with("deadline passed"), "{error}");
-        assert!(start.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn the_working_directory_is_empty_and_removed_afterwards() {
-        let scratch = Scratch::new("test").unwrap();
-        let dir = scratch.0.path().to_path_buf();
-        assert_eq!(std::fs::read_dir(scratch.cwd()).unwrap().count(), 0);
-        drop(scratch);
-        assert!(!dir.exists());
-    }
+    wasm_child::run(&program, job).with_context(|| format!("the {engine} child"))
 }

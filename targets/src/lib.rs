@@ -43,6 +43,8 @@ pub struct Settings {
     /// Where `cargo xtask build` puts each platform's build (`<id>/`), and where a run keeps
     /// the platform's generated config and log (`<id>/run/`).
     pub platforms_dir: PathBuf,
+    /// The WasmEdge child program (`harness-wasmedge`), when the run was built with it.
+    pub wasmedge_child: Option<PathBuf>,
 }
 
 /// Every target, in column order: the reference first.
@@ -53,7 +55,7 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
         Arc::new(wasmer::Wasmer::new()),
         Arc::new(wasmi::Wasmi::new()),
         Arc::new(wasm3::Wasm3),
-        Arc::new(wasmedge::WasmEdge),
+        Arc::new(wasmedge::WasmEdge::new(settings.wasmedge_child.clone())),
         Arc::new(node::target()),
         Arc::new(jco::target(settings)),
         Arc::new(wazero::target(settings)),

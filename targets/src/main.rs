@@ -125,6 +125,11 @@ struct Args {
     /// List the runtimes, their versions and availability, and exit.
     #[arg(long)]
     list: bool,
+    /// The WasmEdge child, `harness-wasmedge` (built, with libwasmedge, by `cargo xtask
+    /// test-all-runtimes --features wasmedge`, which passes this). Without it the wasmedge
+    /// column says how to get it.
+    #[arg(long, value_name = "PATH")]
+    wasmedge_child: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -159,6 +164,7 @@ fn run(args: Args) -> anyhow::Result<bool> {
         // Absolute: platforms run their programs from directories of their own.
         tools_dir: std::path::absolute(&args.tools)?,
         platforms_dir: std::path::absolute(&args.platforms)?,
+        wasmedge_child: args.wasmedge_child.clone(),
     };
     let all = targets::all(&settings);
     if args.list {

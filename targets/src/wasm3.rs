@@ -38,7 +38,9 @@ use std::ptr;
 use conformance::{Availability, CommandJob, CommandRun, Form, Kind, Target};
 use wasm3::wasm3_sys as ffi;
 
-use crate::child::{self, Outcome};
+use wasm_child::{Guest, Outcome};
+
+use crate::child;
 
 /// The `wasm3` crate's version; `version_matches_the_lock_file` keeps it honest.
 const VERSION: &str = "0.3.1";
@@ -66,17 +68,15 @@ fn library_version() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// Runs a command module in this process: the child's side (see `child.rs`).
-pub(crate) fn run_here(wasm: &[u8], args: &[String]) -> Outcome {
-    let limit = mapped_bytes().unwrap_or(256 << 20)
-        + MEMORY_LIMIT
-        + SLACK
-        + NATIVE_STACK as u64
-        + u64::from(STACK_BYTES);
-    if let Err(e) = limit_address_space(limit) {
+/// Runs a command module in this process: the child's side (see `child.rs`). wasm3 cannot
+/// name preopens: it preopens `./`, the working directory the parent gives (the job's first
+/// preopened directory).
+pub(crate) fn run_here(guest: &Guest<'_>) -> Outcome {
+    let extra = MEMORY_LIMIT + SLACK + NATIVE_STACK as u64 + u64::from(STACK_BYTES);
+    if let Err(e) = wasm_child::cap_address_space(extra) {
         return Outcome::Unrunnable(format!("setrlimit(RLIMIT_AS): {e}"));
     }
-    run_module(wasm, args)
+    run_module(guest.wasm, guest.args)
 }
 
 /// Runs the module on a thread of its own with a [`NATIVE_STACK`] stack.
@@ -102,29 +102,6 @@ fn run_module(wasm: &[u8], args: &[String]) -> Outcome {
             })
             .unwrap_or_else(Outcome::Unrunnable)
     })
-}
-
-/// The address space this process has mapped (`/proc/self/statm`'s size, Linux only).
-fn mapped_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().next()?.parse().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * u64::try_from(page).ok().filter(|&p| p > 0)?)
-}
-
-fn limit_address_space(bytes: u64) -> std::io::Result<()> {
-    let limit = libc::rlimit {
-        rlim_cur: bytes as libc::rlim_t,
-        rlim_max: bytes as libc::rlim_t,
-    };
-    // SAFETY: setrlimit only reads the struct passed; lowering a limit affects this
-    // process alone (the child), and only future allocations.
-    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
 }
 
 /// Parses, loads, links and starts the module with wasm3's C API.

@@ -1,52 +1,132 @@
-//! WasmEdge, embedded through `wasmedge-sdk` — only when the harness is built with the
-//! `wasmedge` feature, which needs libwasmedge installed. Without it the column is still
-//! there, saying so and how to get it.
+//! WasmEdge, through `harness-wasmedge` (the `wasm-child` crate's binary, built with its
+//! `wasmedge` feature by `cargo xtask test-all-runtimes --features wasmedge`), which links
+//! libwasmedge and runs each WASI preview 1 command in a child process (see that binary for
+//! what the child sets up: WasmEdge's interpreter and C++ WASI, the memory and
+//! address-space caps, logging off, the preopens).
 //!
-//! WASI preview 1 commands run in a child process (`child.rs`), as wasm3's do: the SDK's
-//! synchronous WASI is WasmEdge's C++ WASI module, which uses the process's real stdio and
-//! has no way to hand it a request in memory. (The SDK's `async` feature has a Rust WASI
-//! with virtual stdio, but it needs an async executor and a fiber stack per call; a child
-//! also keeps a crash of the C++ library to one cell.) In the child ([`run_here`]):
-//! - linear memory is capped at [`MEMORY_LIMIT`] by the runtime configuration
-//!   (`max_memory_pages`), so `memory.grow` beyond it returns -1, as on the other targets;
-//! - the WASI module gets the job's arguments and environment (the child's environment is
-//!   the job's, see `child.rs`) and no preopened directories;
-//! - the interpreter runs (the SDK's default `RunMode::Interpreter`; no AOT compiler is
-//!   linked without the SDK's `aot` feature);
-//! - the deadline is the parent's, which kills the child. (The SDK's `run_func_with_timeout`
-//!   interrupts with a timer signal and `siglongjmp` out of the C++ frames; killing the
-//!   child is cleaner and is what every case gets anyway.)
-//!
-//! The feature-on half of this file is built only where libwasmedge is installed. It was
-//! written against wasmedge-sdk 0.17.1's source and docs and type-checks without the library
-//! (`DOCS_RS=1 cargo clippy -p targets --features wasmedge`: wasmedge-sys then uses its
-//! pregenerated bindings and links nothing), but it has not been run: the machines this
-//! project is developed and tested on have no libwasmedge.
+//! The harness itself never links libwasmedge: before the first case it asks the child
+//! (`harness-wasmedge --version`). A child that was not built, whose library the dynamic
+//! loader cannot find, or that speaks another protocol makes the column `missing` with the
+//! reason and how to fix it; every other column runs as usual.
 //!
 //! Components are `unsupported`: WasmEdge's component-model support is a preview switch,
 //! and the SDK has no typed API to call a component's exports.
 
-use conformance::{Availability, CommandJob, CommandRun, Form, Kind, Target};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
-/// The `wasmedge-sdk` the feature builds with; it needs the WasmEdge library of the same
+use conformance::{Availability, CommandJob, CommandRun, Form, Kind, Target};
+use wasm_child::Program;
+
+/// The `wasmedge-sdk` the child builds with; it needs the WasmEdge library of the same
 /// version.
 const SDK_VERSION: &str = "0.17.1";
-/// Linear memory a guest may use.
-#[cfg(feature = "wasmedge")]
-const MEMORY_LIMIT: usize = 512 << 20;
 
-pub struct WasmEdge;
+pub struct WasmEdge {
+    /// The child program, when the run was built with it.
+    child: Option<PathBuf>,
+    /// What the child said of itself, asked once.
+    handshake: OnceLock<Result<Handshake, Missing>>,
+}
+
+/// What `harness-wasmedge --version` reports.
+#[derive(Clone, Debug)]
+struct Handshake {
+    version: String,
+    memory_limit: u64,
+    address_space_extra: u64,
+}
+
+/// Why the column cannot run, and how to make it.
+#[derive(Clone, Debug)]
+struct Missing {
+    reason: String,
+    install: String,
+}
 
 /// How to get the column: the library of the SDK's version, then a build with the feature.
 fn install() -> String {
     format!(
         "install WasmEdge {SDK_VERSION} with its library (`curl -sSf \
          https://raw.githubusercontent.com/WasmEdge/WasmEdge/master/utils/install.sh | bash -s \
-         -- -v {SDK_VERSION}`, see https://wasmedge.org/docs/start/install), `source \
-         $HOME/.wasmedge/env` so libwasmedge is found at run time, and rebuild the harness \
-         with the `wasmedge` feature: `cargo xtask test-all-runtimes --features wasmedge`, or \
-         `cargo build -p targets --features wasmedge`"
+         -- -v {SDK_VERSION}`, see https://wasmedge.org/docs/start/install), make libwasmedge \
+         findable at build and run time (`source $HOME/.wasmedge/env`, or `export \
+         WASMEDGE_DIR=<prefix> LD_LIBRARY_PATH=<prefix>/lib`), then run `cargo xtask \
+         test-all-runtimes --features wasmedge`, which builds the WasmEdge child \
+         (`harness-wasmedge`)"
     )
+}
+
+impl WasmEdge {
+    pub fn new(child: Option<PathBuf>) -> WasmEdge {
+        WasmEdge {
+            child,
+            handshake: OnceLock::new(),
+        }
+    }
+
+    fn handshake(&self) -> &Result<Handshake, Missing> {
+        self.handshake.get_or_init(|| match &self.child {
+            None => Err(Missing {
+                reason: "the harness was built without the `wasmedge` feature, so there is no \
+                         WasmEdge child (`harness-wasmedge`)"
+                    .into(),
+                install: install(),
+            }),
+            Some(child) => ask(child),
+        })
+    }
+}
+
+/// Starts the child with `--version` and reads what it says, or why it did not start.
+fn ask(child: &Path) -> Result<Handshake, Missing> {
+    let missing = |reason: String| Missing {
+        reason,
+        install: install(),
+    };
+    let output = Command::new(child)
+        .arg("--version")
+        .output()
+        .map_err(|e| missing(format!("starting {}: {e}", child.display())))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        let line = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Err(if line.contains("cannot open shared object file") {
+            missing(format!(
+                "the dynamic loader cannot find libwasmedge for {} ({line}): set \
+                 LD_LIBRARY_PATH to the directory holding libwasmedge.so.0 (e.g. \
+                 $HOME/.wasmedge/lib, or `source $HOME/.wasmedge/env`)",
+                child.display()
+            ))
+        } else {
+            missing(format!(
+                "{} --version failed ({}): {line}",
+                child.display(),
+                output.status
+            ))
+        });
+    }
+    let said: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+        missing(format!(
+            "{} --version printed no JSON ({e}); rebuild it",
+            child.display()
+        ))
+    })?;
+    if said["protocol"] != wasm_child::PROTOCOL {
+        return Err(missing(format!(
+            "{} speaks protocol {} where this harness speaks {}: rebuild it from these \
+             sources (`cargo xtask test-all-runtimes --features wasmedge`)",
+            child.display(),
+            said["protocol"],
+            wasm_child::PROTOCOL
+        )));
+    }
+    Ok(Handshake {
+        version: said["wasmedge"].as_str().unwrap_or("?").to_owned(),
+        memory_limit: said["memory_limit"].as_u64().unwrap_or(0),
+        address_space_extra: said["address_space_extra"].as_u64().unwrap_or(0),
+    })
 }
 
 impl Target for WasmEdge {
@@ -59,34 +139,34 @@ impl Target for WasmEdge {
     }
 
     fn version(&self) -> String {
-        #[cfg(feature = "wasmedge")]
-        return format!(
-            "{} (sdk {SDK_VERSION})",
-            wasmedge_sdk::utils::CoreVersion::version_string()
-        );
-        #[cfg(not(feature = "wasmedge"))]
-        "-".to_owned()
+        match self.handshake() {
+            Ok(said) => format!("{} (sdk {SDK_VERSION})", said.version),
+            Err(_) => "-".to_owned(),
+        }
     }
 
     fn settings(&self) -> String {
-        #[cfg(feature = "wasmedge")]
-        return format!(
-            "interpreter in a child process per case, {} MiB memory cap (max_memory_pages), \
-             WASI with the job's environment and no preopens, killed at the deadline",
-            MEMORY_LIMIT >> 20
-        );
-        #[cfg(not(feature = "wasmedge"))]
-        String::new()
+        match self.handshake() {
+            Ok(said) => format!(
+                "interpreter in a child process per case (harness-wasmedge), {} MiB memory \
+                 cap (max_memory_pages), address space capped at its start-up size + {} MiB \
+                 (RLIMIT_AS: one linear memory's 12 GiB reservation, plus the interpreter's \
+                 stacks, which have no depth limit of their own), WASI with the job's \
+                 environment and preopens, library logging off, killed at the deadline",
+                said.memory_limit >> 20,
+                said.address_space_extra >> 20
+            ),
+            Err(_) => String::new(),
+        }
     }
 
     fn detect(&self) -> Availability {
-        if cfg!(feature = "wasmedge") {
-            Availability::Available
-        } else {
-            Availability::Missing {
-                reason: "the harness was built without the `wasmedge` feature".into(),
-                install: install(),
-            }
+        match self.handshake() {
+            Ok(_) => Availability::Available,
+            Err(missing) => Availability::Missing {
+                reason: missing.reason.clone(),
+                install: missing.install.clone(),
+            },
         }
     }
 
@@ -106,98 +186,94 @@ impl Target for WasmEdge {
     }
 
     fn run_command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
-        #[cfg(feature = "wasmedge")]
-        {
-            crate::child::run("wasmedge", job)
-        }
-        #[cfg(not(feature = "wasmedge"))]
-        {
-            let _ = job;
-            anyhow::bail!("the harness was built without the `wasmedge` feature")
-        }
-    }
-}
-
-/// Runs a command module in this process: the child's side (see `child.rs`).
-#[cfg(feature = "wasmedge")]
-pub(crate) fn run_here(wasm: &[u8], args: &[String]) -> crate::child::Outcome {
-    use crate::child::Outcome;
-    use std::collections::HashMap;
-    use wasmedge_sdk::config::{CommonConfigOptions, ConfigBuilder, RuntimeConfigOptions};
-    use wasmedge_sdk::error::{CoreCommonError, CoreError, WasmEdgeError};
-    use wasmedge_sdk::vm::SyncInst;
-    use wasmedge_sdk::wasi::WasiModule;
-    use wasmedge_sdk::{Module, Store, Vm, WasmValue};
-
-    let failed = |what: &str, e: Box<WasmEdgeError>| Outcome::Unrunnable(format!("{what}: {e}"));
-    let config = match ConfigBuilder::new(CommonConfigOptions::default())
-        .with_runtime_config(
-            RuntimeConfigOptions::default().max_memory_pages((MEMORY_LIMIT >> 16) as u32),
-        )
-        .build()
-    {
-        Ok(config) => config,
-        Err(e) => return failed("configuring", e),
-    };
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let env: Vec<String> = std::env::vars()
-        .filter(|(name, _)| name != "LD_LIBRARY_PATH")
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect();
-    let env: Vec<&str> = env.iter().map(String::as_str).collect();
-    let mut wasi = match WasiModule::create(Some(args), Some(env), None) {
-        Ok(wasi) => wasi,
-        Err(e) => return failed("creating the WASI module", e),
-    };
-    let result = {
-        let mut instances: HashMap<String, &mut dyn SyncInst> = HashMap::new();
-        instances.insert(wasi.name().to_owned(), wasi.as_mut());
-        let store = match Store::new(Some(&config), instances) {
-            Ok(store) => store,
-            Err(e) => return failed("creating the store", e),
+        let (Some(child), Ok(_)) = (&self.child, self.handshake()) else {
+            anyhow::bail!("the WasmEdge child is not available (see the column's reason)")
         };
-        let mut vm = Vm::new(store);
-        let module = match Module::from_bytes(Some(&config), wasm) {
-            Ok(module) => module,
-            Err(e) => return failed("loading", e),
+        let program = Program {
+            exe: child.clone(),
+            leading: Vec::new(),
         };
-        if let Err(e) = vm.register_module(None, module) {
-            return failed("instantiating", e);
-        }
-        vm.run_func(None, "_start", Vec::<WasmValue>::new())
-    };
-    match result {
-        Ok(_) => Outcome::Exit(0),
-        // proc_exit ends the run as `Terminated`, with its code in the WASI module.
-        Err(e)
-            if matches!(
-                *e,
-                WasmEdgeError::Core(CoreError::Common(CoreCommonError::Terminated))
-            ) =>
-        {
-            Outcome::Exit(wasi.exit_code() as i32)
-        }
-        Err(e) => Outcome::Trap(e.to_string()),
+        wasm_child::run(&program, job)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     #[test]
-    fn the_column_says_how_to_get_it() {
-        let target = WasmEdge;
+    fn without_the_child_the_column_says_how_to_get_it() {
+        let target = WasmEdge::new(None);
         assert_eq!(target.forms(), &[Form::Component, Form::Command]);
         assert!(target.supports("token", Form::Component).is_err());
-        #[cfg(not(feature = "wasmedge"))]
         match target.detect() {
             Availability::Missing { reason, install } => {
                 assert!(reason.contains("`wasmedge` feature"), "{reason}");
                 assert!(install.contains("--features wasmedge"), "{install}");
             }
-            Availability::Available => panic!("available without the feature"),
+            Availability::Available => panic!("available without the child"),
         }
+        assert!(target.run_command(&CommandJob::default()).is_err());
+    }
+
+    /// A stand-in for `harness-wasmedge`: a script printing what the real one would.
+    fn fake_child(name: &str, script: &str) -> PathBuf {
+        let path = crate::testing::scratch(name).join("harness-wasmedge");
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_child_whose_library_is_missing_costs_the_column_only() {
+        // What the dynamic loader prints when libwasmedge is not on its path.
+        let child = fake_child(
+            "no-lib",
+            "echo 'harness-wasmedge: error while loading shared libraries: libwasmedge.so.0: \
+             cannot open shared object file: No such file or directory' >&2; exit 127",
+        );
+        let target = WasmEdge::new(Some(child));
+        match target.detect() {
+            Availability::Missing { reason, install } => {
+                assert!(reason.contains("libwasmedge"), "{reason}");
+                assert!(reason.contains("LD_LIBRARY_PATH"), "{reason}");
+                assert!(install.contains("--features wasmedge"), "{install}");
+            }
+            Availability::Available => panic!("available without the library"),
+        }
+        assert_eq!(target.version(), "-");
+    }
+
+    #[test]
+    fn a_child_of_another_protocol_is_not_used() {
+        let child = fake_child("old", r#"echo '{"protocol": 1, "wasmedge": "0.17.1"}'"#);
+        match WasmEdge::new(Some(child)).detect() {
+            Availability::Missing { reason, .. } => {
+                assert!(reason.contains("protocol"), "{reason}")
+            }
+            Availability::Available => panic!("an old child was accepted"),
+        }
+    }
+
+    #[test]
+    fn a_child_that_answers_makes_the_column() {
+        let child = fake_child(
+            "ok",
+            &format!(
+                r#"echo '{{"protocol": {}, "wasmedge": "0.17.1", "memory_limit": 536870912, "address_space_extra": 13690208256}}'"#,
+                wasm_child::PROTOCOL
+            ),
+        );
+        let target = WasmEdge::new(Some(child));
+        assert!(matches!(target.detect(), Availability::Available));
+        assert_eq!(target.version(), "0.17.1 (sdk 0.17.1)");
+        assert!(
+            target.settings().contains("512 MiB memory cap"),
+            "{}",
+            target.settings()
+        );
     }
 
     #[test]

@@ -104,18 +104,24 @@ impl Wasmer {
             builder = builder.stdin(Box::new(stdin_guest));
         }
         if !job.dirs.is_empty() {
-            // wasmer-wasix's default file system is its own, in memory; preopens come from
-            // the host's, rooted at the directories' common ancestor (for one preopen, the
-            // directory itself), so the root it also preopens holds nothing else.
-            let root = common_ancestor(job.dirs.iter().map(|d| d.host.as_path()));
-            let host = FileSystem::new(tokio::runtime::Handle::current(), &root)
-                .with_context(|| format!("opening {} for wasmer-wasix", root.display()))?;
-            builder = builder.fs(Arc::new(host) as Arc<dyn virtual_fs::FileSystem + Send + Sync>);
+            // wasmer-wasix's default file system is its own, in memory. Each granted host
+            // directory is mounted at its guest path and that path is preopened, so the
+            // guest's preopen carries exactly the granted name (`/sandbox`). `map_dir`
+            // would not: its alias loses the leading `/` (wasmer-wasix "mounts at `/`"),
+            // and a guest looking for `/sandbox` finds only `sandbox`.
+            let mounts = virtual_fs::MountFileSystem::new();
             for dir in &job.dirs {
-                let inside = Path::new("/").join(dir.host.strip_prefix(&root)?);
+                let host = FileSystem::new(tokio::runtime::Handle::current(), &dir.host)
+                    .with_context(|| format!("opening {} for wasmer-wasix", dir.host.display()))?;
+                mounts
+                    .mount(&dir.guest, Arc::new(host))
+                    .with_context(|| format!("mounting {} at {}", dir.host.display(), dir.guest))?;
+            }
+            builder = builder.fs(Arc::new(mounts) as Arc<dyn virtual_fs::FileSystem + Send + Sync>);
+            for dir in &job.dirs {
                 builder = builder
-                    .map_dir(&dir.guest, inside)
-                    .with_context(|| format!("preopening {}", dir.host.display()))?;
+                    .preopen_dir(&dir.guest)
+                    .with_context(|| format!("preopening {}", dir.guest))?;
             }
         }
         let mut store = Store::new(engine);
@@ -155,19 +161,6 @@ impl Wasmer {
         }
         Ok(run)
     }
-}
-
-/// The deepest directory that holds every one of `paths`.
-fn common_ancestor<'a>(mut paths: impl Iterator<Item = &'a Path>) -> PathBuf {
-    let mut common = paths.next().map(Path::to_path_buf).unwrap_or_default();
-    for path in paths {
-        while !path.starts_with(&common) {
-            if !common.pop() {
-                break;
-            }
-        }
-    }
-    common
 }
 
 /// Everything the guest wrote; the writing ends are gone, so reads end.
@@ -328,16 +321,6 @@ mod tests {
         );
         let error = run("grow", &grow, Duration::from_secs(5)).unwrap_err();
         assert!(format!("{error:#}").contains("unreachable"), "{error:#}");
-    }
-
-    #[test]
-    fn preopens_share_their_deepest_common_directory() {
-        let paths = [Path::new("/tmp/x/0/dir"), Path::new("/tmp/x/1/dir")];
-        assert_eq!(common_ancestor(paths.into_iter()), Path::new("/tmp/x"));
-        assert_eq!(
-            common_ancestor([Path::new("/tmp/x/0/dir")].into_iter()),
-            Path::new("/tmp/x/0/dir")
-        );
     }
 
     #[test]

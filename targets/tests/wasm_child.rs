@@ -1,5 +1,5 @@
-//! The hidden child mode of the `harness` binary (`targets/src/child.rs`), end to end: the
-//! binary itself, started as the wasm3 target starts it.
+//! The hidden child mode of the `harness` binary (`targets/src/child.rs`, the protocol in
+//! `wasm-child`), end to end: the binary itself, started as the wasm3 target starts it.
 
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus};
@@ -49,6 +49,7 @@ fn run_in_child(name: &str, wasm: &[u8]) -> (ExitStatus, Option<serde_json::Valu
         .args(["--wasm-child", "wasm3"])
         .arg(&report)
         .arg(&module)
+        .arg("--")
         .arg("probe-command")
         .current_dir(&dir)
         .status()

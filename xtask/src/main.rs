@@ -47,8 +47,9 @@ Commands:
                         --shard K/N (a deterministic, cost-balanced part of the cells),
                         --wasm <file|dir> [--spec <json>] (bring your own module),
                         --list. `cargo xtask test-all-runtimes --help` explains them all.
-                        `--features wasmedge` (not passed on) builds the harness with the
-                        WasmEdge target, which needs libwasmedge installed.
+                        `--features wasmedge` (not passed on) also builds the WasmEdge
+                        child, `harness-wasmedge`, which links libwasmedge (installed, and
+                        on LD_LIBRARY_PATH at run time), and gives it to the harness.
   byo-examples [harness options]
                         Build conformance/byo-examples (small WASI programs) for
                         wasm32-wasip1, stage its specs with each spec's module beside it in
@@ -98,8 +99,8 @@ Commands:
                         the native column, byo-examples, bench --quick (a smoke run;
                         goals not asserted), dist --check-reproducible, dist
                         --check-bundle, then the unit tests.
-  check-wasmedge        clippy on the WasmEdge target's code (feature `wasmedge`) without
-                        libwasmedge. Its own CI job: it re-checks most dependencies.
+  check-wasmedge        clippy on the WasmEdge child's code (`wasm-child`, feature
+                        `wasmedge`) without libwasmedge. Its own CI job.
 
 <target> is cargo's target directory (CARGO_TARGET_DIR if set, else ./target).
 ";
@@ -673,14 +674,31 @@ fn harness(features: &[String]) -> anyhow::Result<Command> {
     host_packages(&mut build);
     build.args(["--bin", "harness", "--bin", "bootstrap"]);
     lint_env(&mut build);
-    for feature in features {
-        build.arg("--features").arg(format!("targets/{feature}"));
-    }
     run_cmd(build)?;
     let binary = target_dir()?
         .join("debug")
         .join(format!("harness{}", std::env::consts::EXE_SUFFIX));
-    Ok(Command::new(binary))
+    let mut harness = Command::new(binary);
+    for feature in features {
+        match feature.as_str() {
+            "wasmedge" => harness.arg("--wasmedge-child").arg(wasmedge_child()?),
+            other => bail!("no feature `{other}`: the harness run has one, `wasmedge`"),
+        };
+    }
+    Ok(harness)
+}
+
+/// Builds the WasmEdge child, `harness-wasmedge`, which links libwasmedge (so the harness
+/// does not: a missing library costs that column only). Its own selection (`-p
+/// wasm-child`): wasmedge-sdk's features do not change the harness's dependencies.
+fn wasmedge_child() -> anyhow::Result<PathBuf> {
+    let mut build = cargo();
+    build.args(["build", "-p", "wasm-child", "--features", "wasmedge"]);
+    build.args(["--bin", "harness-wasmedge"]);
+    run_cmd(build)?;
+    Ok(target_dir()?
+        .join("debug")
+        .join(format!("harness-wasmedge{}", std::env::consts::EXE_SUFFIX)))
 }
 
 fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
@@ -899,18 +917,18 @@ fn lint_wasm() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Type-checks and lints the WasmEdge target, which only links with libwasmedge (not
-/// installable here): with DOCS_RS set, wasmedge-sys uses its bundled bindings and links
-/// nothing. Not part of `ci`: the feature changes the features of serde and tokio, so
-/// it needs its own check of most dependencies (over ten minutes on a cold two-core
-/// machine); CI runs it as its own job (.github/workflows/matrix.yml).
+/// Type-checks and lints the WasmEdge child (`wasm-child` with its `wasmedge` feature),
+/// which only links with libwasmedge (not installable here): with DOCS_RS set,
+/// wasmedge-sys uses its bundled bindings and links nothing. Not part of `ci`: it checks
+/// wasmedge-sdk's dependencies on its own; CI runs it as its own job
+/// (.github/workflows/matrix.yml).
 fn check_wasmedge() -> anyhow::Result<()> {
     let mut clippy = cargo();
     clippy
         .args([
             "clippy",
             "-p",
-            "targets",
+            "wasm-child",
             "--features",
             "wasmedge",
             "--all-targets",

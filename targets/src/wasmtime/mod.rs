@@ -361,6 +361,7 @@ mod tests {
             drivers_dir: dir.join("drivers"),
             tools_dir: dir.join("tools"),
             platforms_dir: dir.join("platforms"),
+            wasmedge_child: None,
         });
         wasmtime.run_command(&job)?.into_response()
     }
