@@ -15,11 +15,15 @@
 //!
 //! `$schema` picks the draft: 2020-12, 2019-09, 7, 6 or 4 (`http` or `https`, with or
 //! without the trailing `#`); without `$schema` the schema is 2020-12. Any other `$schema`
-//! is `invalid-config`, as is a schema that its draft's meta-schema rejects.
+//! is `invalid-config`, as is a schema that its draft's meta-schema rejects. A schema keeps
+//! its draft when a `$ref` reaches it from a schema of another draft (2020-12 Core §8.1.1):
+//! its keywords mean what its draft says (`items` as an array, `dependencies`, `$ref`
+//! siblings ignored before 2019-09), and its anchors and embedded resources are found by its
+//! draft's rules (`$id: "#a"` in drafts 6 and 7, `id` in draft 4, `$anchor` from 2019-09).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jsonschema::{Draft, ReferencingError, Registry, Retrieve, Uri, ValidationError};
+use jsonschema::{Draft, ReferencingError, Registry, Resource, Retrieve, Uri, ValidationError};
 use serde_json::Value;
 
 use crate::{Error, ErrorCode, NamedSchema};
@@ -55,11 +59,11 @@ impl Retrieve for NotInSet {
     }
 }
 
-/// One parsed schema of the set, before compiling.
+/// One parsed schema of the set, before compiling: its contents with its own draft, which
+/// it keeps wherever a `$ref` reaches it from.
 struct Parsed<'a> {
     name: &'a str,
-    value: Value,
-    draft: Draft,
+    resource: Resource,
 }
 
 /// Whether `name` may name a schema (see the module documentation).
@@ -146,7 +150,10 @@ pub(crate) fn compile(
         {
             return Err(invalid(format!("`$id` `{id}` is already taken")));
         }
-        parsed.push(Parsed { name, value, draft });
+        parsed.push(Parsed {
+            name,
+            resource: draft.create_resource(value),
+        });
     }
 
     // Every schema is checked against its meta-schema before any `$ref` is followed, so a
@@ -156,16 +163,17 @@ pub(crate) fn compile(
     // costs about 3 ms there, so `meta::validate` per schema paid that for each.
     let mut meta: BTreeMap<Draft, jsonschema::meta::MetaValidator<'static>> = BTreeMap::new();
     for schema in &parsed {
-        let validator = match meta.entry(schema.draft) {
+        let validator = match meta.entry(schema.resource.draft()) {
             std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::btree_map::Entry::Vacant(entry) => {
-                let validator = jsonschema::meta::validator_for(&schema.value).map_err(|e| {
-                    Error::config(format!("schema `{}`: no meta-schema: {e}", schema.name))
-                })?;
+                let validator = jsonschema::meta::validator_for(schema.resource.contents())
+                    .map_err(|e| {
+                        Error::config(format!("schema `{}`: no meta-schema: {e}", schema.name))
+                    })?;
                 entry.insert(validator)
             }
         };
-        if let Err(error) = validator.validate(&schema.value) {
+        if let Err(error) = validator.validate(schema.resource.contents()) {
             return Err(Error::config(format!(
                 "schema `{}` is not valid JSON Schema: {}: {error}",
                 schema.name,
@@ -174,22 +182,24 @@ pub(crate) fn compile(
         }
     }
 
+    // Each resource enters the registry with its own draft, so its anchors and embedded
+    // resources are found by that draft's rules (`$id: "#a"` is an anchor in drafts 6 and 7,
+    // `id` names a resource in draft 4), also when a schema of another draft refers to it.
     let registry = Registry::new()
         .retriever(NotInSet)
-        .draft(Draft::Draft202012)
-        .extend(parsed.iter().map(|s| (name_uri(s.name), &s.value)))
+        .extend(parsed.iter().map(|s| (name_uri(s.name), &s.resource)))
         .and_then(|builder| builder.prepare())
         .map_err(|e| referencing_error(None, &e))?;
 
     let mut compiled = BTreeMap::new();
     for schema in &parsed {
         let validator = jsonschema::options()
-            .with_draft(schema.draft)
+            .with_draft(schema.resource.draft())
             .with_registry(&registry)
             .with_retriever(NotInSet)
             .with_base_uri(name_uri(schema.name))
             .should_validate_formats(assert_formats)
-            .build(&schema.value)
+            .build(schema.resource.contents())
             .map_err(|e| build_error(schema.name, &e))?;
         compiled.insert(schema.name.to_owned(), validator);
     }

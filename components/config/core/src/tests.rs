@@ -227,6 +227,122 @@ fn refs_resolve_by_name_and_id_and_nowhere_else() {
     }
 }
 
+/// A schema reached by `$ref` keeps its own draft: its identifiers are found by that draft's
+/// rules and its keywords mean what that draft says, whichever draft the referrer is.
+#[test]
+fn a_referenced_schema_keeps_its_own_draft() {
+    let d4 = "http://json-schema.org/draft-04/schema#";
+    let d6 = "http://json-schema.org/draft-06/schema#";
+    let d7 = "http://json-schema.org/draft-07/schema#";
+    let d2019 = "https://json-schema.org/draft/2019-09/schema";
+    let d2020 = "https://json-schema.org/draft/2020-12/schema";
+    // (target, reference from the referrer): each draft's way of naming a subschema.
+    let targets = [
+        (
+            json!({"$schema": d4, "definitions": {"t": {"id": "#t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$schema": d6, "definitions": {"t": {"$id": "#t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$schema": d7, "definitions": {"t": {"$id": "#t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$schema": d4, "definitions": {"t": {"id": "https://example.com/t", "type": "integer"}}}),
+            "https://example.com/t",
+        ),
+        (
+            json!({"$schema": d7, "definitions": {
+                "int": {"type": "integer"},
+                // Before 2019-09, `$id` beside `$ref` is ignored with every other sibling.
+                "t": {"$id": "https://example.com/elsewhere/", "$ref": "#/definitions/int"}}}),
+            "target#/definitions/t",
+        ),
+        (
+            json!({"$schema": d2019, "$defs": {"t": {"$anchor": "t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$defs": {"t": {"$anchor": "t", "type": "integer"}}}),
+            "target#t",
+        ),
+    ];
+    for referrer_draft in [d4, d6, d7, d2019, d2020] {
+        for (target, reference) in &targets {
+            let referrer =
+                json!({"$schema": referrer_draft, "properties": {"a": {"$ref": reference}}});
+            let what = format!("{reference} from {referrer_draft} into {target}");
+            let v = Validator::new(&config(vec![
+                schema("target", target.clone()),
+                schema("referrer", referrer),
+            ]))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let outcome = v
+                .validate("referrer", r#"{"a": "x"}"#, DocumentFormat::Json)
+                .unwrap();
+            assert_eq!(outcome.violations.len(), 1, "{what}: {outcome:?}");
+            assert_eq!(outcome.violations[0].code, Code::TypeMismatch, "{what}");
+        }
+    }
+
+    // Keywords: a draft-07 tuple and `dependencies` from 2020-12, a 2020-12 tuple and `$ref`
+    // siblings from draft 4.
+    let old = json!({"$schema": d7, "items": [{"type": "string"}], "additionalItems": false,
+                     "dependencies": {"a": ["b"]}});
+    let new = json!({"$defs": {
+        "tuple": {"prefixItems": [{"type": "string"}], "items": false},
+        "s": {"type": "string"},
+        "label": {"$ref": "#/$defs/s", "maxLength": 1}}});
+    let v = Validator::new(&config(vec![
+        schema("old", old),
+        schema("new", new),
+        schema(
+            "to-old",
+            json!({"properties": {"list": {"$ref": "old"}, "map": {"$ref": "old"}}}),
+        ),
+        schema(
+            "to-new",
+            json!({"$schema": d4, "properties": {
+                "list": {"$ref": "new#/$defs/tuple"}, "name": {"$ref": "new#/$defs/label"}}}),
+        ),
+    ]))
+    .unwrap();
+    let codes = |name: &str, document: &str| -> Vec<(String, Code)> {
+        v.validate(name, document, DocumentFormat::Json)
+            .unwrap()
+            .violations
+            .into_iter()
+            .map(|v| (v.keyword_location, v.code))
+            .collect()
+    };
+    assert_eq!(
+        codes("to-old", r#"{"list": ["a", 1], "map": {"a": 1}}"#),
+        [
+            (
+                "/properties/list/$ref/additionalItems".into(),
+                Code::AdditionalItem
+            ),
+            (
+                "/properties/map/$ref/dependencies".into(),
+                Code::MissingProperty
+            ),
+        ]
+    );
+    assert_eq!(
+        codes("to-new", r#"{"list": ["a", 1], "name": "ab"}"#),
+        [
+            ("/properties/list/$ref/items".into(), Code::AdditionalItem),
+            (
+                "/properties/name/$ref/maxLength".into(),
+                Code::StringTooLong
+            ),
+        ]
+    );
+}
+
 #[test]
 fn a_broken_schema_is_reported_before_a_dangling_ref() {
     let error = refused(&config(vec![
