@@ -205,8 +205,10 @@ pub struct Config {
     pub schemas: Vec<NamedSchema>,
     #[serde(default)]
     pub limits: Limits,
-    /// Whether `format` is an assertion (email, date-time, uri, ipv4, ipv6, uuid...). Default
-    /// true.
+    /// Whether `format` is an assertion (email, idn-email, hostname, idn-hostname, date-time,
+    /// uri, ipv4, ipv6, uuid...), in every draft. Default true, although 2020-12 and 2019-09
+    /// make `format` an annotation unless the format-assertion vocabulary is on: see
+    /// `assert-formats` in `wit/config/config.wit` for why. Unknown formats are ignored.
     #[serde(default = "assert_formats_default")]
     pub assert_formats: bool,
 }

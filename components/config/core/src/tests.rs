@@ -632,22 +632,58 @@ fn max_errors_truncates_after_sorting() {
 
 #[test]
 fn formats_can_be_annotations_only() {
-    let mut c = config(vec![schema("s", json!({"format": "email"}))]);
-    let asserted = Validator::new(&c).unwrap();
-    assert!(
-        !asserted
-            .validate("s", "\"x\"", DocumentFormat::Json)
-            .unwrap()
-            .valid
-    );
-    c.assert_formats = false;
-    let annotated = Validator::new(&c).unwrap();
-    assert!(
-        annotated
-            .validate("s", "\"x\"", DocumentFormat::Json)
-            .unwrap()
-            .valid
-    );
+    // `assert-formats` decides in every draft: 2020-12 and 2019-09 would leave `format` an
+    // annotation by default, drafts 4 to 7 leave it to the implementation.
+    let cases = [
+        ("email", "x", "http://json-schema.org/draft-04/schema#"),
+        ("email", "x", "http://json-schema.org/draft-07/schema#"),
+        ("email", "x", "https://json-schema.org/draft/2019-09/schema"),
+        ("email", "x", "https://json-schema.org/draft/2020-12/schema"),
+        (
+            "idn-email",
+            "user\u{FF20}example.com",
+            "http://json-schema.org/draft-07/schema#",
+        ),
+        (
+            "idn-email",
+            "user\u{FF20}example.com",
+            "https://json-schema.org/draft/2020-12/schema",
+        ),
+        (
+            "idn-hostname",
+            "-hello",
+            "http://json-schema.org/draft-07/schema#",
+        ),
+        (
+            "idn-hostname",
+            "a..b",
+            "https://json-schema.org/draft/2019-09/schema",
+        ),
+        (
+            "idn-hostname",
+            "a\u{0640}b",
+            "https://json-schema.org/draft/2020-12/schema",
+        ),
+    ];
+    for (format, value, draft) in cases {
+        let document = json!(value).to_string();
+        let mut c = config(vec![schema(
+            "s",
+            json!({"$schema": draft, "format": format}),
+        )]);
+        let asserted = Validator::new(&c).unwrap();
+        let outcome = asserted
+            .validate("s", &document, DocumentFormat::Json)
+            .unwrap();
+        assert_eq!(outcome.violations.len(), 1, "{format} {value} {draft}");
+        assert_eq!(outcome.violations[0].code, Code::FormatMismatch);
+        c.assert_formats = false;
+        let annotated = Validator::new(&c).unwrap();
+        let outcome = annotated
+            .validate("s", &document, DocumentFormat::Json)
+            .unwrap();
+        assert!(outcome.valid, "{format} {value} {draft}");
+    }
 }
 
 #[test]
