@@ -6,6 +6,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
+use jsonschema::Draft;
+
 use super::*;
 use crate::documents::location_of;
 use crate::violations::{compare_pointers, keyword_of};
@@ -341,6 +343,81 @@ fn a_referenced_schema_keeps_its_own_draft() {
             ),
         ]
     );
+}
+
+/// The build-time meta-schema validators agree with ones compiled at run time (natively,
+/// `jsonschema::meta` is generated too under the `macros` feature, so compile them here),
+/// draft by draft, on schemas each accepts and each refuses.
+#[test]
+fn generated_meta_schemas_agree_with_run_time_ones() {
+    let drafts = [
+        ("http://json-schema.org/draft-04/schema#", Draft::Draft4),
+        ("http://json-schema.org/draft-06/schema#", Draft::Draft6),
+        ("http://json-schema.org/draft-07/schema#", Draft::Draft7),
+        (
+            "https://json-schema.org/draft/2019-09/schema",
+            Draft::Draft201909,
+        ),
+        (
+            "https://json-schema.org/draft/2020-12/schema",
+            Draft::Draft202012,
+        ),
+    ];
+    let bodies = [
+        json!({}),
+        json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}}),
+        json!({"items": [{"type": "string"}], "additionalItems": false}),
+        json!({"prefixItems": [{"type": "string"}], "items": false}),
+        json!({"exclusiveMinimum": true, "minimum": 0}),
+        json!({"exclusiveMinimum": 0}),
+        json!({"$defs": {"a": {"$anchor": "a"}}, "$ref": "#a"}),
+        json!({"definitions": {"a": {"$id": "#a"}}, "$ref": "#a"}),
+        json!({"dependencies": {"a": ["b"], "c": {"required": ["d"]}}}),
+        json!({"dependentRequired": {"a": ["b"]}, "unevaluatedProperties": false}),
+        json!({"type": "nope"}),
+        json!({"minLength": -1}),
+        json!({"required": []}),
+        json!({"enum": []}),
+        json!({"properties": {"a": 1}}),
+        json!({"$id": 3}),
+        json!({"format": 5}),
+    ];
+    for (uri, draft) in drafts {
+        let run_time = jsonschema::options()
+            .with_draft(draft)
+            .build(&json!({"$ref": uri}))
+            .unwrap();
+        for body in &bodies {
+            let mut schema = body.clone();
+            schema["$schema"] = json!(uri);
+            let generated = schemas::meta::check(draft, &schema);
+            assert_eq!(
+                generated.is_ok(),
+                run_time.is_valid(&schema),
+                "{schema}: {generated:?}"
+            );
+        }
+    }
+}
+
+/// The set is built as one document that refers to each schema, but every location is
+/// reported in the schema itself, and that document's URI is no schema's.
+#[test]
+fn locations_are_in_each_schema() {
+    let v = Validator::new(&config(vec![
+        schema("nothing", json!(false)),
+        schema("typed", json!({"type": "string"})),
+    ]))
+    .unwrap();
+    let first = |name: &str| {
+        let outcome = v.validate(name, "1", DocumentFormat::Json).unwrap();
+        let v = &outcome.violations[0];
+        (v.keyword_location.clone(), v.keyword.clone())
+    };
+    assert_eq!(first("nothing"), (String::new(), "false".to_owned()));
+    assert_eq!(first("typed"), ("/type".to_owned(), "type".to_owned()));
+    let message = config_error(&config(vec![schema("a", json!({"$id": "config:///"}))]));
+    assert!(message.contains("already taken"), "{message}");
 }
 
 #[test]
