@@ -509,16 +509,16 @@ pub fn findings(b: &Bench) -> Vec<String> {
     {
         found.push(format!(
             "Compiling the config validator's schema set (`create`) takes {} on wasmtime even \
-             on a warm instance, against {} natively ({}): far beyond every other ratio \
-             here. The cause, found with a profile under Node: jsonschema 0.60 keeps its \
-             compiled meta-schema validators in a `LazyLock` only off wasm (`cfg(not(\
-             target_family = \"wasm\"))`), so on wasm every `build()` compiles the 2020-12 \
-             meta-schema again to check the schema it is given, about 3 ms each, and that \
-             check cannot be switched off from outside the crate. config-core validates \
-             the set with one meta-schema validator per draft, so a set of n schemas \
-             compiles it n + 1 times instead of 2n; the rest waits for jsonschema to cache \
-             on wasm too. It makes the config validator's cold start ({} p50) and every \
-             command run ({}, which creates per request) slow.",
+             on a warm instance, against {} natively ({}). jsonschema 0.60 keeps its compiled \
+             meta-schema validators in a `LazyLock` only off wasm (`cfg(not(target_family = \
+             \"wasm\"))`), so on wasm every `build()` compiles a meta-schema again to check \
+             the schema it is given (about 3 ms for 2020-12), and that check cannot be \
+             switched off from outside the crate. config-core therefore builds the whole set \
+             as one draft-04 document that refers to each schema (one compile of the smallest \
+             meta-schema per `create`) and checks the schemas with meta-schema validators \
+             generated at build time; that compile and the schemas' own are what is left. It \
+             makes the config validator's cold start ({} p50) and every command run ({}, \
+             which creates per request) slow.",
             duration(wasm),
             duration(native),
             ratio(wasm / native),

@@ -23,7 +23,6 @@ pub mod json;
 pub mod schemas;
 pub mod violations;
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -205,8 +204,10 @@ pub struct Config {
     pub schemas: Vec<NamedSchema>,
     #[serde(default)]
     pub limits: Limits,
-    /// Whether `format` is an assertion (email, date-time, uri, ipv4, ipv6, uuid...). Default
-    /// true.
+    /// Whether `format` is an assertion (email, idn-email, hostname, idn-hostname, date-time,
+    /// uri, ipv4, ipv6, uuid...), in every draft. Default true, although 2020-12 and 2019-09
+    /// make `format` an annotation unless the format-assertion vocabulary is on: see
+    /// `assert-formats` in `wit/config/config.wit` for why. Unknown formats are ignored.
     #[serde(default = "assert_formats_default")]
     pub assert_formats: bool,
 }
@@ -226,14 +227,14 @@ pub struct Outcome {
 
 /// A validator for one deployment: every schema compiled once.
 pub struct Validator {
-    schemas: BTreeMap<String, jsonschema::Validator>,
+    schemas: schemas::Compiled,
     limits: Limits,
 }
 
 impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Validator")
-            .field("schemas", &self.schemas.keys().collect::<Vec<_>>())
+            .field("schemas", &self.schemas.names().collect::<Vec<_>>())
             .field("limits", &self.limits)
             .finish()
     }
@@ -253,7 +254,7 @@ impl Validator {
 
     /// The names of the schemas, sorted.
     pub fn schema_names(&self) -> impl Iterator<Item = &str> {
-        self.schemas.keys().map(String::as_str)
+        self.schemas.names()
     }
 
     /// Validates `document`, written in `format`, against the schema called `schema`.

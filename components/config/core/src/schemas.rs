@@ -15,12 +15,16 @@
 //!
 //! `$schema` picks the draft: 2020-12, 2019-09, 7, 6 or 4 (`http` or `https`, with or
 //! without the trailing `#`); without `$schema` the schema is 2020-12. Any other `$schema`
-//! is `invalid-config`, as is a schema that its draft's meta-schema rejects.
+//! is `invalid-config`, as is a schema that its draft's meta-schema rejects. A schema keeps
+//! its draft when a `$ref` reaches it from a schema of another draft (2020-12 Core §8.1.1):
+//! its keywords mean what its draft says (`items` as an array, `dependencies`, `$ref`
+//! siblings ignored before 2019-09), and its anchors and embedded resources are found by its
+//! draft's rules (`$id: "#a"` in drafts 6 and 7, `id` in draft 4, `$anchor` from 2019-09).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jsonschema::{Draft, ReferencingError, Registry, Retrieve, Uri, ValidationError};
-use serde_json::Value;
+use jsonschema::{Draft, ReferencingError, Registry, Resource, Retrieve, Uri, ValidationError};
+use serde_json::{Value, json};
 
 use crate::{Error, ErrorCode, NamedSchema};
 
@@ -55,11 +59,11 @@ impl Retrieve for NotInSet {
     }
 }
 
-/// One parsed schema of the set, before compiling.
+/// One parsed schema of the set, before compiling: its contents with its own draft, which
+/// it keeps wherever a `$ref` reaches it from.
 struct Parsed<'a> {
     name: &'a str,
-    value: Value,
-    draft: Draft,
+    resource: Resource,
 }
 
 /// Whether `name` may name a schema (see the module documentation).
@@ -114,16 +118,52 @@ fn root_id(schema: &Value, draft: Draft) -> Result<Option<&str>, String> {
     Ok(Some(id))
 }
 
+/// The compiled schema set: one validator per name.
+///
+/// jsonschema checks every schema it is asked to build against its draft's meta-schema, and
+/// on wasm it compiles that meta-schema again for each `build()` (its compiled meta-schemas
+/// are cached only off wasm, and the check cannot be switched off from outside the crate):
+/// about 3 ms for 2020-12 and 20 ms for 2019-09 under Node, against microseconds for the
+/// schemas themselves. So the set is built in one go, as one small draft-04 document whose
+/// `definitions` each hold a `$ref` to one schema of the set ([`build_map`]): jsonschema
+/// checks only that document, against the draft-04 meta-schema (the smallest), and the
+/// schemas of the set are checked here, once, by meta-schema validators generated at build
+/// time ([`meta`]), the same code on every target. Each validator thus starts with that
+/// `$ref`, which [`crate::violations`] removes from keyword locations.
+///
+/// [`build_map`]: jsonschema::ValidationOptions::build_map
+pub(crate) struct Compiled {
+    validators: jsonschema::ValidatorMap,
+    /// Schema name to its validator's key in `validators`.
+    keys: BTreeMap<String, String>,
+}
+
+impl Compiled {
+    pub(crate) fn get(&self, name: &str) -> Option<&jsonschema::Validator> {
+        self.validators.get(self.keys.get(name)?)
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+}
+
+/// The base URI of the document that refers to every schema of the set. No schema name maps
+/// to it (a name is never empty), and no root `$id` may take it.
+const SET_URI: &str = "config:///";
+
+/// The key, in the built map, of the set document's `definitions` member `index`.
+fn key_of(index: usize) -> String {
+    format!("#/definitions/{index}")
+}
+
 /// Checks and compiles every schema of the set.
-pub(crate) fn compile(
-    schemas: &[NamedSchema],
-    assert_formats: bool,
-) -> Result<BTreeMap<String, jsonschema::Validator>, Error> {
+pub(crate) fn compile(schemas: &[NamedSchema], assert_formats: bool) -> Result<Compiled, Error> {
     if schemas.is_empty() {
         return Err(Error::config("the schema set is empty"));
     }
     let mut parsed = Vec::with_capacity(schemas.len());
-    let mut uris = BTreeSet::new();
+    let mut uris = BTreeSet::from([SET_URI.to_owned()]);
     for NamedSchema { name, schema } in schemas {
         if !valid_name(name) {
             return Err(Error::config(format!(
@@ -146,54 +186,129 @@ pub(crate) fn compile(
         {
             return Err(invalid(format!("`$id` `{id}` is already taken")));
         }
-        parsed.push(Parsed { name, value, draft });
+        parsed.push(Parsed {
+            name,
+            resource: draft.create_resource(value),
+        });
     }
 
     // Every schema is checked against its meta-schema before any `$ref` is followed, so a
     // broken schema is reported as such even when it also refers to something missing.
-    // One meta-schema validator per draft serves the whole set: on wasm, jsonschema keeps
-    // none between calls (its cache is native-only), and compiling the 2020-12 meta-schema
-    // costs about 3 ms there, so `meta::validate` per schema paid that for each.
-    let mut meta: BTreeMap<Draft, jsonschema::meta::MetaValidator<'static>> = BTreeMap::new();
     for schema in &parsed {
-        let validator = match meta.entry(schema.draft) {
-            std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::btree_map::Entry::Vacant(entry) => {
-                let validator = jsonschema::meta::validator_for(&schema.value).map_err(|e| {
-                    Error::config(format!("schema `{}`: no meta-schema: {e}", schema.name))
-                })?;
-                entry.insert(validator)
-            }
-        };
-        if let Err(error) = validator.validate(&schema.value) {
+        if let Err(error) = meta::check(schema.resource.draft(), schema.resource.contents()) {
             return Err(Error::config(format!(
-                "schema `{}` is not valid JSON Schema: {}: {error}",
-                schema.name,
-                pointer_or_root(error.instance_path().as_str())
+                "schema `{}` is not valid JSON Schema: {error}",
+                schema.name
             )));
         }
     }
 
+    // Each resource enters the registry with its own draft, so its anchors and embedded
+    // resources are found by that draft's rules (`$id: "#a"` is an anchor in drafts 6 and 7,
+    // `id` names a resource in draft 4), also when a schema of another draft refers to it.
     let registry = Registry::new()
         .retriever(NotInSet)
-        .draft(Draft::Draft202012)
-        .extend(parsed.iter().map(|s| (name_uri(s.name), &s.value)))
+        .extend(parsed.iter().map(|s| (name_uri(s.name), &s.resource)))
         .and_then(|builder| builder.prepare())
         .map_err(|e| referencing_error(None, &e))?;
 
-    let mut compiled = BTreeMap::new();
-    for schema in &parsed {
-        let validator = jsonschema::options()
-            .with_draft(schema.draft)
-            .with_registry(&registry)
-            .with_retriever(NotInSet)
-            .with_base_uri(name_uri(schema.name))
-            .should_validate_formats(assert_formats)
-            .build(&schema.value)
-            .map_err(|e| build_error(schema.name, &e))?;
-        compiled.insert(schema.name.to_owned(), validator);
+    let definitions: serde_json::Map<String, Value> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i.to_string(), json!({"$ref": name_uri(s.name)})))
+        .collect();
+    let set = json!({ "definitions": definitions });
+    let options = jsonschema::options()
+        .with_draft(Draft::Draft4)
+        .with_registry(&registry)
+        .with_retriever(NotInSet)
+        .with_base_uri(SET_URI)
+        .should_validate_formats(assert_formats);
+    let validators = options
+        .build_map(&set)
+        .map_err(|e| Error::config(format!("the schema set is not usable: {e}")))?;
+    let mut keys = BTreeMap::new();
+    for (i, schema) in parsed.iter().enumerate() {
+        let key = key_of(i);
+        if !validators.contains_key(&key) {
+            // `build_map` leaves out what it cannot compile; building that one alone says why.
+            let error = match options.build(&set["definitions"][i.to_string()]) {
+                Err(e) => build_error(schema.name, &e),
+                Ok(_) => Error::config(format!("schema `{}` is not usable", schema.name)),
+            };
+            return Err(error);
+        }
+        keys.insert(schema.name.to_owned(), key);
     }
-    Ok(compiled)
+    Ok(Compiled { validators, keys })
+}
+
+/// The meta-schemas of the five drafts as validators generated at build time (jsonschema's
+/// `validator` macro, resolving each draft's URI in its bundled meta-schemas), so checking a
+/// valid schema compiles nothing at run time. Only `is_valid` is generated (`validate` would
+/// add about 400 KB to the wasm guests); a schema that fails is checked again by jsonschema's
+/// run-time meta-schema validator, which says where.
+pub(crate) mod meta {
+    use jsonschema::Draft;
+    use serde_json::Value;
+
+    #[jsonschema::validator(
+        schema = r#"{"$ref": "http://json-schema.org/draft-04/schema#"}"#,
+        draft = Draft4,
+        methods = { is_valid = true, validate = false, iter_errors = false }
+    )]
+    struct Draft4;
+
+    #[jsonschema::validator(
+        schema = r#"{"$ref": "http://json-schema.org/draft-06/schema#"}"#,
+        draft = Draft6,
+        methods = { is_valid = true, validate = false, iter_errors = false }
+    )]
+    struct Draft6;
+
+    #[jsonschema::validator(
+        schema = r#"{"$ref": "http://json-schema.org/draft-07/schema#"}"#,
+        draft = Draft7,
+        methods = { is_valid = true, validate = false, iter_errors = false }
+    )]
+    struct Draft7;
+
+    #[jsonschema::validator(
+        schema = r#"{"$ref": "https://json-schema.org/draft/2019-09/schema"}"#,
+        draft = Draft201909,
+        methods = { is_valid = true, validate = false, iter_errors = false }
+    )]
+    struct Draft201909;
+
+    #[jsonschema::validator(
+        schema = r#"{"$ref": "https://json-schema.org/draft/2020-12/schema"}"#,
+        draft = Draft202012,
+        methods = { is_valid = true, validate = false, iter_errors = false }
+    )]
+    struct Draft202012;
+
+    /// Checks `schema` against the meta-schema of `draft` (2020-12 for any other); the error
+    /// says where it fails and why.
+    pub(crate) fn check(draft: Draft, schema: &Value) -> Result<(), String> {
+        let valid = match draft {
+            Draft::Draft4 => Draft4::is_valid(schema),
+            Draft::Draft6 => Draft6::is_valid(schema),
+            Draft::Draft7 => Draft7::is_valid(schema),
+            Draft::Draft201909 => Draft201909::is_valid(schema),
+            _ => Draft202012::is_valid(schema),
+        };
+        if valid {
+            return Ok(());
+        }
+        // The run-time validator picks the same draft, from the same `$schema`.
+        Err(match jsonschema::meta::validate(schema) {
+            Err(error) => format!(
+                "{}: {error}",
+                super::pointer_or_root(error.instance_path().as_str())
+            ),
+            Ok(()) => "its draft's meta-schema rejects it".into(),
+        })
+    }
 }
 
 fn pointer_or_root(pointer: &str) -> &str {

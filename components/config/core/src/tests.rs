@@ -6,6 +6,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
+use jsonschema::Draft;
+
 use super::*;
 use crate::documents::location_of;
 use crate::violations::{compare_pointers, keyword_of};
@@ -225,6 +227,197 @@ fn refs_resolve_by_name_and_id_and_nowhere_else() {
         let error = refused(&config(vec![common.clone(), by_id.clone(), main]));
         assert_eq!(error.code, ErrorCode::UnresolvableRef, "{what}: {error}");
     }
+}
+
+/// A schema reached by `$ref` keeps its own draft: its identifiers are found by that draft's
+/// rules and its keywords mean what that draft says, whichever draft the referrer is.
+#[test]
+fn a_referenced_schema_keeps_its_own_draft() {
+    let d4 = "http://json-schema.org/draft-04/schema#";
+    let d6 = "http://json-schema.org/draft-06/schema#";
+    let d7 = "http://json-schema.org/draft-07/schema#";
+    let d2019 = "https://json-schema.org/draft/2019-09/schema";
+    let d2020 = "https://json-schema.org/draft/2020-12/schema";
+    // (target, reference from the referrer): each draft's way of naming a subschema.
+    let targets = [
+        (
+            json!({"$schema": d4, "definitions": {"t": {"id": "#t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$schema": d6, "definitions": {"t": {"$id": "#t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$schema": d7, "definitions": {"t": {"$id": "#t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$schema": d4, "definitions": {"t": {"id": "https://example.com/t", "type": "integer"}}}),
+            "https://example.com/t",
+        ),
+        (
+            json!({"$schema": d7, "definitions": {
+                "int": {"type": "integer"},
+                // Before 2019-09, `$id` beside `$ref` is ignored with every other sibling.
+                "t": {"$id": "https://example.com/elsewhere/", "$ref": "#/definitions/int"}}}),
+            "target#/definitions/t",
+        ),
+        (
+            json!({"$schema": d2019, "$defs": {"t": {"$anchor": "t", "type": "integer"}}}),
+            "target#t",
+        ),
+        (
+            json!({"$defs": {"t": {"$anchor": "t", "type": "integer"}}}),
+            "target#t",
+        ),
+    ];
+    for referrer_draft in [d4, d6, d7, d2019, d2020] {
+        for (target, reference) in &targets {
+            let referrer =
+                json!({"$schema": referrer_draft, "properties": {"a": {"$ref": reference}}});
+            let what = format!("{reference} from {referrer_draft} into {target}");
+            let v = Validator::new(&config(vec![
+                schema("target", target.clone()),
+                schema("referrer", referrer),
+            ]))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let outcome = v
+                .validate("referrer", r#"{"a": "x"}"#, DocumentFormat::Json)
+                .unwrap();
+            assert_eq!(outcome.violations.len(), 1, "{what}: {outcome:?}");
+            assert_eq!(outcome.violations[0].code, Code::TypeMismatch, "{what}");
+        }
+    }
+
+    // Keywords: a draft-07 tuple and `dependencies` from 2020-12, a 2020-12 tuple and `$ref`
+    // siblings from draft 4.
+    let old = json!({"$schema": d7, "items": [{"type": "string"}], "additionalItems": false,
+                     "dependencies": {"a": ["b"]}});
+    let new = json!({"$defs": {
+        "tuple": {"prefixItems": [{"type": "string"}], "items": false},
+        "s": {"type": "string"},
+        "label": {"$ref": "#/$defs/s", "maxLength": 1}}});
+    let v = Validator::new(&config(vec![
+        schema("old", old),
+        schema("new", new),
+        schema(
+            "to-old",
+            json!({"properties": {"list": {"$ref": "old"}, "map": {"$ref": "old"}}}),
+        ),
+        schema(
+            "to-new",
+            json!({"$schema": d4, "properties": {
+                "list": {"$ref": "new#/$defs/tuple"}, "name": {"$ref": "new#/$defs/label"}}}),
+        ),
+    ]))
+    .unwrap();
+    let codes = |name: &str, document: &str| -> Vec<(String, Code)> {
+        v.validate(name, document, DocumentFormat::Json)
+            .unwrap()
+            .violations
+            .into_iter()
+            .map(|v| (v.keyword_location, v.code))
+            .collect()
+    };
+    assert_eq!(
+        codes("to-old", r#"{"list": ["a", 1], "map": {"a": 1}}"#),
+        [
+            (
+                "/properties/list/$ref/additionalItems".into(),
+                Code::AdditionalItem
+            ),
+            (
+                "/properties/map/$ref/dependencies".into(),
+                Code::MissingProperty
+            ),
+        ]
+    );
+    assert_eq!(
+        codes("to-new", r#"{"list": ["a", 1], "name": "ab"}"#),
+        [
+            ("/properties/list/$ref/items".into(), Code::AdditionalItem),
+            (
+                "/properties/name/$ref/maxLength".into(),
+                Code::StringTooLong
+            ),
+        ]
+    );
+}
+
+/// The build-time meta-schema validators agree with ones compiled at run time (natively,
+/// `jsonschema::meta` is generated too under the `macros` feature, so compile them here),
+/// draft by draft, on schemas each accepts and each refuses.
+#[test]
+fn generated_meta_schemas_agree_with_run_time_ones() {
+    let drafts = [
+        ("http://json-schema.org/draft-04/schema#", Draft::Draft4),
+        ("http://json-schema.org/draft-06/schema#", Draft::Draft6),
+        ("http://json-schema.org/draft-07/schema#", Draft::Draft7),
+        (
+            "https://json-schema.org/draft/2019-09/schema",
+            Draft::Draft201909,
+        ),
+        (
+            "https://json-schema.org/draft/2020-12/schema",
+            Draft::Draft202012,
+        ),
+    ];
+    let bodies = [
+        json!({}),
+        json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}}),
+        json!({"items": [{"type": "string"}], "additionalItems": false}),
+        json!({"prefixItems": [{"type": "string"}], "items": false}),
+        json!({"exclusiveMinimum": true, "minimum": 0}),
+        json!({"exclusiveMinimum": 0}),
+        json!({"$defs": {"a": {"$anchor": "a"}}, "$ref": "#a"}),
+        json!({"definitions": {"a": {"$id": "#a"}}, "$ref": "#a"}),
+        json!({"dependencies": {"a": ["b"], "c": {"required": ["d"]}}}),
+        json!({"dependentRequired": {"a": ["b"]}, "unevaluatedProperties": false}),
+        json!({"type": "nope"}),
+        json!({"minLength": -1}),
+        json!({"required": []}),
+        json!({"enum": []}),
+        json!({"properties": {"a": 1}}),
+        json!({"$id": 3}),
+        json!({"format": 5}),
+    ];
+    for (uri, draft) in drafts {
+        let run_time = jsonschema::options()
+            .with_draft(draft)
+            .build(&json!({"$ref": uri}))
+            .unwrap();
+        for body in &bodies {
+            let mut schema = body.clone();
+            schema["$schema"] = json!(uri);
+            let generated = schemas::meta::check(draft, &schema);
+            assert_eq!(
+                generated.is_ok(),
+                run_time.is_valid(&schema),
+                "{schema}: {generated:?}"
+            );
+        }
+    }
+}
+
+/// The set is built as one document that refers to each schema, but every location is
+/// reported in the schema itself, and that document's URI is no schema's.
+#[test]
+fn locations_are_in_each_schema() {
+    let v = Validator::new(&config(vec![
+        schema("nothing", json!(false)),
+        schema("typed", json!({"type": "string"})),
+    ]))
+    .unwrap();
+    let first = |name: &str| {
+        let outcome = v.validate(name, "1", DocumentFormat::Json).unwrap();
+        let v = &outcome.violations[0];
+        (v.keyword_location.clone(), v.keyword.clone())
+    };
+    assert_eq!(first("nothing"), (String::new(), "false".to_owned()));
+    assert_eq!(first("typed"), ("/type".to_owned(), "type".to_owned()));
+    let message = config_error(&config(vec![schema("a", json!({"$id": "config:///"}))]));
+    assert!(message.contains("already taken"), "{message}");
 }
 
 #[test]
@@ -516,22 +709,58 @@ fn max_errors_truncates_after_sorting() {
 
 #[test]
 fn formats_can_be_annotations_only() {
-    let mut c = config(vec![schema("s", json!({"format": "email"}))]);
-    let asserted = Validator::new(&c).unwrap();
-    assert!(
-        !asserted
-            .validate("s", "\"x\"", DocumentFormat::Json)
-            .unwrap()
-            .valid
-    );
-    c.assert_formats = false;
-    let annotated = Validator::new(&c).unwrap();
-    assert!(
-        annotated
-            .validate("s", "\"x\"", DocumentFormat::Json)
-            .unwrap()
-            .valid
-    );
+    // `assert-formats` decides in every draft: 2020-12 and 2019-09 would leave `format` an
+    // annotation by default, drafts 4 to 7 leave it to the implementation.
+    let cases = [
+        ("email", "x", "http://json-schema.org/draft-04/schema#"),
+        ("email", "x", "http://json-schema.org/draft-07/schema#"),
+        ("email", "x", "https://json-schema.org/draft/2019-09/schema"),
+        ("email", "x", "https://json-schema.org/draft/2020-12/schema"),
+        (
+            "idn-email",
+            "user\u{FF20}example.com",
+            "http://json-schema.org/draft-07/schema#",
+        ),
+        (
+            "idn-email",
+            "user\u{FF20}example.com",
+            "https://json-schema.org/draft/2020-12/schema",
+        ),
+        (
+            "idn-hostname",
+            "-hello",
+            "http://json-schema.org/draft-07/schema#",
+        ),
+        (
+            "idn-hostname",
+            "a..b",
+            "https://json-schema.org/draft/2019-09/schema",
+        ),
+        (
+            "idn-hostname",
+            "a\u{0640}b",
+            "https://json-schema.org/draft/2020-12/schema",
+        ),
+    ];
+    for (format, value, draft) in cases {
+        let document = json!(value).to_string();
+        let mut c = config(vec![schema(
+            "s",
+            json!({"$schema": draft, "format": format}),
+        )]);
+        let asserted = Validator::new(&c).unwrap();
+        let outcome = asserted
+            .validate("s", &document, DocumentFormat::Json)
+            .unwrap();
+        assert_eq!(outcome.violations.len(), 1, "{format} {value} {draft}");
+        assert_eq!(outcome.violations[0].code, Code::FormatMismatch);
+        c.assert_formats = false;
+        let annotated = Validator::new(&c).unwrap();
+        let outcome = annotated
+            .validate("s", &document, DocumentFormat::Json)
+            .unwrap();
+        assert!(outcome.valid, "{format} {value} {draft}");
+    }
 }
 
 #[test]

@@ -280,9 +280,18 @@ pub fn keyword_of(location: &str) -> Option<String> {
     keyword
 }
 
+/// The keyword location in the schema of a location in the set's document, which reaches
+/// every schema through one `$ref` (see [`crate::schemas::Compiled`]).
+pub(crate) fn schema_location(evaluation_path: &str) -> String {
+    match evaluation_path.strip_prefix("/$ref") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest.to_owned(),
+        _ => evaluation_path.to_owned(),
+    }
+}
+
 fn convert(error: &ValidationError<'_>, out: &mut Vec<Violation>) -> Result<(), Error> {
     let instance_path = error.instance_path().as_str();
-    let location = error.evaluation_path().as_str().to_owned();
+    let location = schema_location(error.evaluation_path().as_str());
     let keyword = keyword_of(&location).unwrap_or_else(|| error.kind().keyword().to_owned());
     let mut push = |instance_path: String, keyword: &str, code: Code| {
         out.push(Violation {
