@@ -38,6 +38,7 @@ mod decode;
 mod encode;
 mod geometry;
 mod pixels;
+mod webp;
 
 #[cfg(test)]
 mod tests;

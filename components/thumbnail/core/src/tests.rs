@@ -374,3 +374,150 @@ fn json_form_round_trips_base64() {
         serde_json::json!({"ok": {"format": "png", "width": 1, "height": 1, "bytes": "AQID"}})
     );
 }
+
+/// xorshift32 bytes, for pictures that no formula predicts.
+fn xorshift(seed: &mut u32) -> u8 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 17;
+    *seed ^= *seed << 5;
+    (*seed >> 24) as u8
+}
+
+/// Photo-like test pictures: smooth gradients with mild noise, large flat areas, sparse
+/// speckles, hard edges; `channels` 1–4, alpha (when present) a radial ramp.
+fn photo_like(width: u32, height: u32, channels: usize, seed: u32) -> Vec<u8> {
+    let mut seed = seed | 1;
+    let mut data = Vec::with_capacity((width * height) as usize * channels);
+    for y in 0..height {
+        for x in 0..width {
+            let noise = xorshift(&mut seed);
+            let mut rgb = if x < width / 3 {
+                [200, 190, 170] // a flat wall
+            } else if y < height / 2 {
+                // Sky: gradients with ±2 of noise.
+                let n = (noise % 5) as i32 - 2;
+                [
+                    (x * 255 / width) as i32 + n,
+                    (y * 255 / height) as i32 + n,
+                    220 - n,
+                ]
+                .map(|c| c.clamp(0, 255) as u8)
+            } else {
+                // Texture: stripes with strong noise.
+                let stripe = if (x / 3 + y / 2) % 2 == 0 { 60 } else { 140 };
+                [stripe + noise / 4, stripe, 255 - stripe + noise / 8]
+            };
+            if noise == 7 {
+                rgb = [xorshift(&mut seed), xorshift(&mut seed), 0]; // a speckle
+            }
+            let (dx, dy) = (x.abs_diff(width / 2), y.abs_diff(height / 2));
+            let alpha = 255u32.saturating_sub((dx * dx + dy * dy) * 255 / (width * width / 4 + 1));
+            let grey =
+                ((u32::from(rgb[0]) * 2 + u32::from(rgb[1]) * 5 + u32::from(rgb[2])) / 8) as u8;
+            match channels {
+                1 => data.push(grey),
+                2 => data.extend([grey, alpha as u8]),
+                3 => data.extend(rgb),
+                _ => data.extend([rgb[0], rgb[1], rgb[2], alpha as u8]),
+            }
+        }
+    }
+    data
+}
+
+/// The service's lossless WebP decodes (with image's decoder, which follows libwebp) to
+/// exactly the pixels it was given, for every layout and awkward size; together the
+/// pictures make the encoder choose each of the 14 predictors somewhere.
+#[test]
+fn webp_output_decodes_to_the_input_pixels() {
+    use image::ImageDecoder as _;
+    let mut modes_seen = [false; 14];
+    let sizes = [
+        (1, 1),
+        (1, 9),
+        (9, 1),
+        (17, 16),
+        (33, 47),
+        (128, 96),
+        (257, 130),
+    ];
+    for (i, &(width, height)) in sizes.iter().enumerate() {
+        for channels in 1..=4usize {
+            let data = photo_like(width, height, channels, 1 + i as u32 * 7 + channels as u32);
+            let bytes = crate::webp::encode(width, height, channels, &data);
+            let argb: Vec<[u8; 4]> = data
+                .chunks_exact(channels)
+                .map(|p| match *p {
+                    [l] => [255, 0, l, 0],
+                    [l, a] => [a, 0, l, 0],
+                    [r, g, b] => [255, r.wrapping_sub(g), g, b.wrapping_sub(g)],
+                    [r, g, b, a] => [a, r.wrapping_sub(g), g, b.wrapping_sub(g)],
+                    _ => unreachable!(),
+                })
+                .collect();
+            for m in crate::webp::choose_modes(&argb, width as usize, height as usize) {
+                modes_seen[usize::from(m)] = true;
+            }
+            let decoder =
+                image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(&bytes)).unwrap();
+            let alpha = decoder.color_type().has_alpha();
+            let mut decoded = vec![0; usize::try_from(decoder.total_bytes()).unwrap()];
+            decoder.read_image(&mut decoded).unwrap();
+            let expected: Vec<u8> = data
+                .chunks_exact(channels)
+                .flat_map(|p| {
+                    let rgba = match *p {
+                        [l] => [l, l, l, 255],
+                        [l, a] => [l, l, l, a],
+                        [r, g, b] => [r, g, b, 255],
+                        [r, g, b, a] => [r, g, b, a],
+                        _ => unreachable!(),
+                    };
+                    rgba[..if alpha { 4 } else { 3 }].to_vec()
+                })
+                .collect();
+            assert!(
+                decoded == expected,
+                "{width}x{height}, {channels} channels: the decoded pixels differ"
+            );
+        }
+    }
+    assert_eq!(modes_seen, [true; 14], "predictors chosen: {modes_seen:?}");
+}
+
+/// Prefix codes: never longer than the limit (here they must be shortened, the case whose
+/// ties made image-webp's output differ between hosts), complete (Kraft sum exactly 1),
+/// and a more frequent symbol never gets a longer code.
+#[test]
+fn webp_prefix_codes_are_limited_and_complete() {
+    // Fibonacci frequencies make a Huffman tree 30 deep; ties in pairs.
+    let mut fib = vec![1u32, 1];
+    while fib.len() < 30 {
+        let n = fib.len();
+        fib.push(fib[n - 1] + fib[n - 2]);
+    }
+    let frequencies: Vec<u32> = fib.iter().flat_map(|&f| [f, 0, f]).collect();
+    for limit in [7u8, 15] {
+        let lengths = crate::webp::code_lengths(&frequencies, limit);
+        assert!(lengths.iter().all(|&l| l <= limit), "{lengths:?}");
+        let kraft: u64 = lengths
+            .iter()
+            .filter(|&&l| l > 0)
+            .map(|&l| 1u64 << (limit - l))
+            .sum();
+        assert_eq!(kraft, 1 << limit, "incomplete code {lengths:?}");
+        for (a, &fa) in frequencies.iter().enumerate() {
+            for (b, &fb) in frequencies.iter().enumerate() {
+                if fa > fb && fb > 0 {
+                    assert!(lengths[a] <= lengths[b], "{a}, {b}: {lengths:?}");
+                }
+                if fa == 0 {
+                    assert_eq!(lengths[a], 0);
+                }
+            }
+        }
+    }
+    // One symbol (or none) still makes a complete two-symbol code.
+    assert_eq!(crate::webp::code_lengths(&[0, 0, 5], 15), [1, 0, 1]);
+    assert_eq!(crate::webp::code_lengths(&[0, 0, 0], 15), [1, 1, 0]);
+}
