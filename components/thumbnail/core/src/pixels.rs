@@ -1,7 +1,7 @@
 //! 8-bit pixel buffers and what is done to them: orientation, crop and resize, flattening.
 
 use fast_image_resize::images::Image;
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{Filter, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use crate::geometry::{Orientation, Plan};
 use crate::{Error, Rgb, undecodable};
@@ -33,6 +33,33 @@ impl Layout {
             Layout::Rgba8 => PixelType::U8x4,
         }
     }
+}
+
+/// `sin(πx)/(πx)`, with libm's `sin`: pure Rust, so the same operations (and bits) on every
+/// target, where `f64::sin` is whatever the host's C library computes.
+fn sinc(x: f64) -> f64 {
+    if x == 0.0 {
+        1.0
+    } else {
+        let x = x * std::f64::consts::PI;
+        libm::sin(x) / x
+    }
+}
+
+/// The Lanczos kernel with three lobes: `sinc(x)·sinc(x/3)` for `|x| < 3`.
+fn lanczos3(x: f64) -> f64 {
+    if (-3.0..3.0).contains(&x) {
+        sinc(x) * sinc(x / 3.0)
+    } else {
+        0.0
+    }
+}
+
+/// The resize filter: Lanczos3 (libvips' default too), as fast_image_resize computes it
+/// but with [`lanczos3`]'s deterministic `sin`. Against Catmull-Rom it keeps 5–10 dB more
+/// PSNR when a JPEG was decoded at a DCT scale (the crate's README has the figures).
+pub(crate) fn filter() -> FilterType {
+    FilterType::Custom(Filter::new("Lanczos3 (libm)", lanczos3, 3.0).expect("support 3 is valid"))
 }
 
 /// Row-major, tightly packed, 8 bits per channel; alpha (if any) not premultiplied.
@@ -89,7 +116,7 @@ pub(crate) fn resize(image: Pixels, plan: &Plan, planned: (u32, u32)) -> Result<
         .map_err(|e| undecodable(format!("pixel buffer: {e}")))?;
     let mut dst = Image::new(plan.width, plan.height, layout.pixel_type());
     let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom))
+        .resize_alg(ResizeAlg::Convolution(filter()))
         .crop(
             crop.left * sx,
             crop.top * sy,
