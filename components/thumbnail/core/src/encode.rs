@@ -35,6 +35,7 @@ pub(crate) fn encode(image: Pixels, request: &Request) -> Result<(ImageFormat, V
                 Layout::La8 => ExtendedColorType::La8,
                 Layout::Rgb8 => ExtendedColorType::Rgb8,
                 Layout::Rgba8 => ExtendedColorType::Rgba8,
+                Layout::Cmyk8 => return Err(failed(&"CMYK pixels are converted before encoding")),
             };
             PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
                 .write_image(&image.data, image.width, image.height, color)

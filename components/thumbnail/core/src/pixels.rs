@@ -13,6 +13,9 @@ pub(crate) enum Layout {
     La8,
     Rgb8,
     Rgba8,
+    /// Ink amounts (255 is full ink), from CMYK JPEGs; made RGB by [`crate::color`] after
+    /// the resize.
+    Cmyk8,
 }
 
 impl Layout {
@@ -21,7 +24,7 @@ impl Layout {
             Layout::L8 => 1,
             Layout::La8 => 2,
             Layout::Rgb8 => 3,
-            Layout::Rgba8 => 4,
+            Layout::Rgba8 | Layout::Cmyk8 => 4,
         }
     }
 
@@ -30,7 +33,7 @@ impl Layout {
             Layout::L8 => PixelType::U8,
             Layout::La8 => PixelType::U8x2,
             Layout::Rgb8 => PixelType::U8x3,
-            Layout::Rgba8 => PixelType::U8x4,
+            Layout::Rgba8 | Layout::Cmyk8 => PixelType::U8x4,
         }
     }
 }
@@ -57,7 +60,7 @@ fn lanczos3(x: f64) -> f64 {
 
 /// The resize filter: Lanczos3 (libvips' default too), as fast_image_resize computes it
 /// but with [`lanczos3`]'s deterministic `sin`. Against Catmull-Rom it keeps 5–10 dB more
-/// PSNR when a JPEG was decoded at a DCT scale (the crate's README has the figures).
+/// PSNR when a JPEG was decoded at a DCT scale (the README has the figures).
 pub(crate) fn filter() -> FilterType {
     FilterType::Custom(Filter::new("Lanczos3 (libm)", lanczos3, 3.0).expect("support 3 is valid"))
 }
@@ -117,6 +120,8 @@ pub(crate) fn resize(image: Pixels, plan: &Plan, planned: (u32, u32)) -> Result<
     let mut dst = Image::new(plan.width, plan.height, layout.pixel_type());
     let options = ResizeOptions::new()
         .resize_alg(ResizeAlg::Convolution(filter()))
+        // The fourth channel of CMYK is ink, not alpha.
+        .use_alpha(layout != Layout::Cmyk8)
         .crop(
             crop.left * sx,
             crop.top * sy,
@@ -164,7 +169,7 @@ pub(crate) fn flatten(image: Pixels, background: Rgb) -> Pixels {
     };
     let bg = [background.r, background.g, background.b];
     let data: Vec<u8> = match image.layout {
-        Layout::L8 | Layout::Rgb8 => return image,
+        Layout::L8 | Layout::Rgb8 | Layout::Cmyk8 => return image,
         Layout::La8 => image
             .data
             .chunks_exact(2)

@@ -288,8 +288,8 @@ fn flattening_composites_onto_the_background() {
     assert_eq!((flat.layout, flat.data), (Layout::Rgb8, vec![1, 2, 3]));
 }
 
-/// The host's SIMD paths of fast_image_resize must compute what the scalar code does (the
-/// wasm simd128 path is checked by the conformance vectors).
+/// The host's SIMD paths of fast_image_resize must compute what the scalar code does, with
+/// the service's filter (the wasm simd128 path is checked by the conformance vectors).
 #[test]
 fn resizer_simd_paths_match_the_scalar_code() {
     let (w, h) = (97u32, 61u32);
@@ -331,7 +331,7 @@ fn resizer_simd_paths_match_the_scalar_code() {
                     // SAFETY: only extensions this CPU supports (`retain` above).
                     unsafe { resizer.set_cpu_extensions(extension) };
                     let options = ResizeOptions::new()
-                        .resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom))
+                        .resize_alg(ResizeAlg::Convolution(crate::pixels::filter()))
                         .crop(crop.0, crop.1, crop.2, crop.3);
                     resizer.resize(&src, &mut dst, &options).unwrap();
                     dst.into_vec()
@@ -640,4 +640,112 @@ fn jpeg_thumbnails_keep_detail() {
         assert!(service >= 50.0, "{dw}x{dh}: {service:.1} dB");
         assert!(old < 45.0, "{dw}x{dh}: the old rule gives {old:.1} dB");
     }
+}
+
+/// sRGB's primaries adapted to D50 with Bradford give the published matrix (Lindbloom's,
+/// whose D50 is (0.96422, 1, 0.82521) where the ICC's PCS white is (0.9642, 1, 0.8249):
+/// hence the 5e-4).
+#[test]
+fn srgb_colorants_match_the_published_matrix() {
+    let published = [
+        [0.436_074_7, 0.385_064_9, 0.143_080_4],
+        [0.222_504_5, 0.716_878_6, 0.060_616_9],
+        [0.013_932_2, 0.097_104_5, 0.714_173_3],
+    ];
+    let m = color::rgb_to_xyz_d50([[0.64, 0.33], [0.30, 0.60], [0.15, 0.06]], [0.3127, 0.3290]);
+    for (row, expected) in m.iter().zip(&published) {
+        for (v, e) in row.iter().zip(expected) {
+            assert!((v - e).abs() < 5e-4, "{m:?}");
+        }
+    }
+}
+
+fn converted(profile: &moxcms::ColorProfile, layout: Layout, data: Vec<u8>) -> Vec<u8> {
+    let icc = profile.encode().unwrap();
+    let n = data.len() / layout.channels();
+    let image = Pixels {
+        width: n as u32,
+        height: 1,
+        layout,
+        data,
+    };
+    color::Conversion::new(Some(&icc), layout).apply(image).data
+}
+
+/// Profiles written by moxcms (not by the vectors' generator) convert as colour science
+/// says: sRGB changes nothing; Display P3 shares sRGB's curve and white, so greys stay
+/// exactly; its saturated primaries fall outside sRGB and clip; Adobe RGB's gamma 2.2
+/// lifts mid-grey slightly; alpha is kept; a linear grey profile lightens mid-grey.
+#[test]
+fn profiles_convert_to_srgb() {
+    use moxcms::ColorProfile;
+    let greys: Vec<u8> = (0..=255).flat_map(|v| [v, v, v]).collect();
+    assert_eq!(
+        converted(&ColorProfile::new_srgb(), Layout::Rgb8, greys.clone()),
+        greys
+    );
+    assert_eq!(
+        converted(&ColorProfile::new_display_p3(), Layout::Rgb8, greys.clone()),
+        greys
+    );
+    let p3 = converted(
+        &ColorProfile::new_display_p3(),
+        Layout::Rgba8,
+        vec![255, 0, 0, 7, 0, 255, 0, 9],
+    );
+    assert_eq!(p3, [255, 0, 0, 7, 0, 255, 0, 9]);
+    let p3 = converted(
+        &ColorProfile::new_display_p3(),
+        Layout::Rgb8,
+        vec![200, 60, 60],
+    );
+    assert!(
+        p3[0] > 200 && p3[1] < 60,
+        "P3 (200, 60, 60) is a redder red in sRGB: {p3:?}"
+    );
+    let adobe = converted(&ColorProfile::new_adobe_rgb(), Layout::Rgb8, greys.clone());
+    // moxcms's colorants add up to its D50, (0.96422, 1, 0.82521), not the PCS's exactly:
+    // greys may be a code apart.
+    for (v, p) in adobe.chunks_exact(3).enumerate() {
+        let spread = p.iter().max().unwrap() - p.iter().min().unwrap();
+        assert!(spread <= 1, "{v}: {p:?} is not grey");
+        assert!(v == 0 || p[0] >= adobe[3 * (v - 1)], "{v}: not monotonic");
+    }
+    // A pure 2.2 gamma against sRGB's: darker near black, lighter in the middle.
+    assert!(adobe[3 * 4] < 4 && adobe[3 * 128] > 128, "{adobe:?}");
+    let linear = converted(
+        &ColorProfile::new_gray_with_gamma(1.0),
+        Layout::La8,
+        vec![128, 5],
+    );
+    assert_eq!(linear, [188, 5]);
+}
+
+/// CMYK without a profile, or with one that cannot be read, uses the naive formula; so
+/// does RGB with a profile for another colour model (ignored).
+#[test]
+fn unusable_profiles_are_ignored() {
+    let cmyk = |icc: Option<&[u8]>| {
+        let image = Pixels {
+            width: 2,
+            height: 1,
+            layout: Layout::Cmyk8,
+            data: vec![255, 0, 0, 0, 0, 0, 0, 102],
+        };
+        color::Conversion::new(icc, Layout::Cmyk8).apply(image)
+    };
+    let naive = cmyk(None);
+    assert_eq!(
+        (naive.layout, &naive.data[..]),
+        (Layout::Rgb8, &[0, 255, 255, 153, 153, 153][..])
+    );
+    assert_eq!(cmyk(Some(b"not a profile")).data, naive.data);
+    let srgb = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
+    assert_eq!(cmyk(Some(&srgb)).data, naive.data);
+    let grey = converted(
+        &moxcms::ColorProfile::new_adobe_rgb(),
+        Layout::L8,
+        vec![128],
+    );
+    assert_eq!(grey, [128]);
 }
