@@ -1,9 +1,9 @@
 //! Encoding the thumbnail: JPEG (jpeg-encoder; baseline, 4:2:0 below quality 90, 4:4:4
-//! from 90), PNG (fdeflate's fast compressor, adaptive filters) or lossless WebP. Alpha is
-//! kept for PNG and WebP and flattened onto the background for JPEG.
+//! from 90), PNG (fdeflate's fast compressor, adaptive filters) or lossless WebP (the
+//! service's own encoder, [`crate::webp`]). Alpha is kept for PNG and WebP and flattened onto
+//! the background for JPEG.
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
 use crate::pixels::{Layout, Pixels, flatten};
@@ -29,25 +29,25 @@ pub(crate) fn encode(image: Pixels, request: &Request) -> Result<(ImageFormat, V
                 .encode(&image.data, w, h, color)
                 .map_err(|e| failed(&e))?;
         }
-        ImageFormat::Png | ImageFormat::Webp => {
+        ImageFormat::Png => {
             let color = match image.layout {
                 Layout::L8 => ExtendedColorType::L8,
                 Layout::La8 => ExtendedColorType::La8,
                 Layout::Rgb8 => ExtendedColorType::Rgb8,
                 Layout::Rgba8 => ExtendedColorType::Rgba8,
+                Layout::Cmyk8 => return Err(failed(&"CMYK pixels are converted before encoding")),
             };
-            let written = if request.format == ImageFormat::Png {
-                PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
-                    .write_image(&image.data, image.width, image.height, color)
-            } else {
-                WebPEncoder::new_lossless(&mut out).write_image(
-                    &image.data,
-                    image.width,
-                    image.height,
-                    color,
-                )
-            };
-            written.map_err(|e| failed(&e))?;
+            PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive)
+                .write_image(&image.data, image.width, image.height, color)
+                .map_err(|e| failed(&e))?;
+        }
+        ImageFormat::Webp => {
+            out = crate::webp::encode(
+                image.width,
+                image.height,
+                image.layout.channels(),
+                &image.data,
+            );
         }
         ImageFormat::Gif => return Err(invalid_request("gif is not an output format")),
     }

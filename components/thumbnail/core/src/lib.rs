@@ -14,10 +14,13 @@
 //! 3. the format, sniffed from the first bytes — never from a name (`unsupported-format`);
 //! 4. the header (`undecodable` when it is truncated or corrupt): width × height against
 //!    `max-pixels`, then the EXIF orientation, the output geometry ([`plan`]; its pixels
-//!    against `max-pixels` too), the decode scale and the decode buffer against
-//!    `max-alloc-bytes` (`too-large`) — all before a single pixel is decoded;
+//!    against `max-pixels` too), the decode scale (JPEG: the smallest DCT scale that
+//!    leaves the resize 3× the output; if that buffer is over `max-alloc-bytes`, the
+//!    smallest that covers the output) and the decode buffer against `max-alloc-bytes`
+//!    (`too-large`) — all before a single pixel is decoded;
 //! 5. the pixels (`undecodable`), with the decoders' own limits set as well;
-//! 6. orientation, centre crop and resize, alpha flattening (JPEG only), encoding.
+//! 6. orientation, centre crop and resize, conversion to sRGB from an embedded ICC profile
+//!    ([`color`]), alpha flattening (JPEG only), encoding.
 //!
 //! **Decode buffer** (what `max-alloc-bytes` bounds): width × height × bytes per pixel of
 //! the colour type the decoder produces, at the size it decodes at. That is 1 (grey), 2
@@ -26,18 +29,23 @@
 //! Everything else the service allocates is a small multiple of that or of the output.
 //!
 //! **Determinism.** JPEG is decoded with jpeg-decoder's scalar, integer code and encoded
-//! by jpeg-encoder without its SIMD feature; PNG, GIF and WebP codecs are integer code.
-//! Resizing is fast_image_resize's fixed-point convolution with the Catmull-Rom filter: its
-//! coefficients need only IEEE basic arithmetic (no `sin`, unlike Lanczos, whose libm may
-//! differ between hosts), and its SIMD paths (AVX2, SSE4.1, NEON, wasm simd128) compute the
-//! same integers as the scalar one (a unit test checks this on the host).
+//! by jpeg-encoder without its SIMD feature; PNG, GIF and WebP decoders are integer code,
+//! and lossless WebP is written by the service's own encoder ([`webp`]: image-webp's
+//! wrote other bytes on wasm32 than on 64-bit hosts). Resizing is fast_image_resize's
+//! fixed-point convolution with Lanczos3, whose weights come from libm's `sin` — pure
+//! Rust, the same bits on every target, where `f64::sin` is the host C library's — and
+//! whose SIMD paths (AVX2, SSE4.1, NEON, wasm simd128) compute the same integers as the
+//! scalar one (a unit test checks this on the host). Colour conversion ([`color`]) is
+//! `f64` arithmetic with libm's `pow`, rounded to 8 bits.
 
 pub mod json;
 
+pub mod color;
 mod decode;
 mod encode;
 mod geometry;
 mod pixels;
+mod webp;
 
 #[cfg(test)]
 mod tests;
@@ -293,7 +301,12 @@ impl Thumbnailer {
         }
         // The size the whole image needs, in stored (not displayed) orientation.
         let (need_w, need_h) = orientation.stored(plan.scaled.0, plan.scaled.1);
-        source.prefer_scale(need_w, need_h);
+        source.prefer_scale(need_w, need_h, decode::RESIZE_MARGIN);
+        if source.decode_bytes() > limits.max_alloc_bytes {
+            // Over budget with room for the resizer: the smallest scale that covers the
+            // output, softer but within the limit.
+            source.prefer_scale(need_w, need_h, 1);
+        }
         let buffer = source.decode_bytes();
         if buffer > limits.max_alloc_bytes {
             return Err(too_large(format!(
@@ -301,10 +314,12 @@ impl Thumbnailer {
                 limits.max_alloc_bytes
             )));
         }
+        let icc = source.icc_profile().map(<[u8]>::to_vec);
         let decoded = source.decode()?;
+        let conversion = color::Conversion::new(icc.as_deref(), decoded.layout);
         let oriented = pixels::orient(decoded, orientation);
         let resized = pixels::resize(oriented, &plan, (ow, oh))?;
-        let (format, bytes) = encode::encode(resized, request)?;
+        let (format, bytes) = encode::encode(conversion.apply(resized), request)?;
         Ok(Thumbnail {
             format,
             width: plan.width,

@@ -1,7 +1,7 @@
 //! 8-bit pixel buffers and what is done to them: orientation, crop and resize, flattening.
 
 use fast_image_resize::images::Image;
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{Filter, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use crate::geometry::{Orientation, Plan};
 use crate::{Error, Rgb, undecodable};
@@ -13,6 +13,9 @@ pub(crate) enum Layout {
     La8,
     Rgb8,
     Rgba8,
+    /// Ink amounts (255 is full ink), from CMYK JPEGs; made RGB by [`crate::color`] after
+    /// the resize.
+    Cmyk8,
 }
 
 impl Layout {
@@ -21,7 +24,7 @@ impl Layout {
             Layout::L8 => 1,
             Layout::La8 => 2,
             Layout::Rgb8 => 3,
-            Layout::Rgba8 => 4,
+            Layout::Rgba8 | Layout::Cmyk8 => 4,
         }
     }
 
@@ -30,9 +33,36 @@ impl Layout {
             Layout::L8 => PixelType::U8,
             Layout::La8 => PixelType::U8x2,
             Layout::Rgb8 => PixelType::U8x3,
-            Layout::Rgba8 => PixelType::U8x4,
+            Layout::Rgba8 | Layout::Cmyk8 => PixelType::U8x4,
         }
     }
+}
+
+/// `sin(πx)/(πx)`, with libm's `sin`: pure Rust, so the same operations (and bits) on every
+/// target, where `f64::sin` is whatever the host's C library computes.
+fn sinc(x: f64) -> f64 {
+    if x == 0.0 {
+        1.0
+    } else {
+        let x = x * std::f64::consts::PI;
+        libm::sin(x) / x
+    }
+}
+
+/// The Lanczos kernel with three lobes: `sinc(x)·sinc(x/3)` for `|x| < 3`.
+fn lanczos3(x: f64) -> f64 {
+    if (-3.0..3.0).contains(&x) {
+        sinc(x) * sinc(x / 3.0)
+    } else {
+        0.0
+    }
+}
+
+/// The resize filter: Lanczos3 (libvips' default too), as fast_image_resize computes it
+/// but with [`lanczos3`]'s deterministic `sin`. Against Catmull-Rom it keeps 5–10 dB more
+/// PSNR when a JPEG was decoded at a DCT scale (the README has the figures).
+pub(crate) fn filter() -> FilterType {
+    FilterType::Custom(Filter::new("Lanczos3 (libm)", lanczos3, 3.0).expect("support 3 is valid"))
 }
 
 /// Row-major, tightly packed, 8 bits per channel; alpha (if any) not premultiplied.
@@ -89,7 +119,9 @@ pub(crate) fn resize(image: Pixels, plan: &Plan, planned: (u32, u32)) -> Result<
         .map_err(|e| undecodable(format!("pixel buffer: {e}")))?;
     let mut dst = Image::new(plan.width, plan.height, layout.pixel_type());
     let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom))
+        .resize_alg(ResizeAlg::Convolution(filter()))
+        // The fourth channel of CMYK is ink, not alpha.
+        .use_alpha(layout != Layout::Cmyk8)
         .crop(
             crop.left * sx,
             crop.top * sy,
@@ -137,7 +169,7 @@ pub(crate) fn flatten(image: Pixels, background: Rgb) -> Pixels {
     };
     let bg = [background.r, background.g, background.b];
     let data: Vec<u8> = match image.layout {
-        Layout::L8 | Layout::Rgb8 => return image,
+        Layout::L8 | Layout::Rgb8 | Layout::Cmyk8 => return image,
         Layout::La8 => image
             .data
             .chunks_exact(2)
