@@ -212,7 +212,10 @@ pub fn yaml_seeds() -> Vec<(String, Vec<u8>)> {
 
 pub fn toml_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = documents_in("toml");
-    seeds.push(b"a = 1\n[t]\nb = [1, 2.5, \"s\"]\nc = 1979-05-27T07:32:00Z\n[[arr]]\nx = {y = true}\n".to_vec());
+    seeds.push(
+        b"a = 1\n[t]\nb = [1, 2.5, \"s\"]\nc = 1979-05-27T07:32:00Z\n[[arr]]\nx = {y = true}\n"
+            .to_vec(),
+    );
     crate::seeds::named(seeds)
 }
 
@@ -262,4 +265,29 @@ pub fn schemas_seeds() -> Vec<(String, Vec<u8>)> {
     }
     seeds.extend([b"true".to_vec(), b"{}".to_vec()]);
     crate::seeds::named(seeds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An anchored 500 KB string aliased 1,000 times in a document within the default
+    /// limits: a 500 MB document once expanded, before aliases counted their text.
+    #[test]
+    fn an_aliased_long_string_is_too_large_with_the_default_limits() {
+        let _serial = crate::alloc::SERIAL
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let limits = Limits::default();
+        let document = format!(
+            "a: &s {}\nb: [{}]\n",
+            "a".repeat(500_000),
+            vec!["*s"; 1000].join(", ")
+        );
+        assert!(document.len() <= limits.max_document_bytes as usize);
+        let budget = Budget::start(8 * limits.max_document_bytes as usize);
+        let parsed = documents::parse(&document, DocumentFormat::Yaml, &limits);
+        budget.check("the aliased string");
+        assert_eq!(parsed.unwrap_err().code.as_str(), "too-large");
+    }
 }

@@ -39,7 +39,11 @@ pub fn vectors(data: &[u8]) {
     std::fs::write(&path, text).expect("writing the scratch vector file");
     let again = vectors::load_file(&path)
         .unwrap_or_else(|e| panic!("a loaded group does not load again once written: {e:#}"));
-    assert_eq!(again.cases.len(), group.cases.len(), "cases lost in a round trip");
+    assert_eq!(
+        again.cases.len(),
+        group.cases.len(),
+        "cases lost in a round trip"
+    );
 }
 
 /// The runs every loaded spec is judged against: exits, a trap, output.

@@ -15,13 +15,41 @@ const NOW: i64 = 1_700_000_000;
 
 /// The configs the fixed deployment serves, from the vectors: `(service, tenant, group)`.
 const TENANTS: [(Service, &str, &str); 7] = [
-    (Service::Token, "default", include_str!("../../conformance/vectors/token/all-algorithms.json")),
-    (Service::Config, "default", include_str!("../../conformance/vectors/config/service-config.json")),
-    (Service::Thumbnail, "default", include_str!("../../conformance/vectors/thumbnail/strict-limits.json")),
-    (Service::Token, "mixed", include_str!("../../conformance/vectors/token/mixed-jwks.json")),
-    (Service::Config, "mixed", include_str!("../../conformance/vectors/config/keywords.json")),
-    (Service::Token, "broken", include_str!("../../conformance/vectors/token/broken-p256-coordinate.json")),
-    (Service::Thumbnail, "broken", include_str!("../../conformance/vectors/thumbnail/broken-config.json")),
+    (
+        Service::Token,
+        "default",
+        include_str!("../../conformance/vectors/token/all-algorithms.json"),
+    ),
+    (
+        Service::Config,
+        "default",
+        include_str!("../../conformance/vectors/config/service-config.json"),
+    ),
+    (
+        Service::Thumbnail,
+        "default",
+        include_str!("../../conformance/vectors/thumbnail/strict-limits.json"),
+    ),
+    (
+        Service::Token,
+        "mixed",
+        include_str!("../../conformance/vectors/token/mixed-jwks.json"),
+    ),
+    (
+        Service::Config,
+        "mixed",
+        include_str!("../../conformance/vectors/config/keywords.json"),
+    ),
+    (
+        Service::Token,
+        "broken",
+        include_str!("../../conformance/vectors/token/broken-p256-coordinate.json"),
+    ),
+    (
+        Service::Thumbnail,
+        "broken",
+        include_str!("../../conformance/vectors/thumbnail/broken-config.json"),
+    ),
 ];
 
 /// The vector groups of [`TENANTS`], parsed.
@@ -158,7 +186,8 @@ fn probes(tenant: &str) -> Vec<Request> {
         .as_str()
         .expect("a token case")
         .to_owned();
-    let build = || service_http::http::Request::builder().header(service_http::TENANT_HEADER, tenant);
+    let build =
+        || service_http::http::Request::builder().header(service_http::TENANT_HEADER, tenant);
     [
         build().method("GET").uri("/healthz").body(Vec::new()),
         build()

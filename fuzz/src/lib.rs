@@ -14,8 +14,8 @@
 //! generators, never copied in.
 
 pub mod alloc;
-mod conformance_loaders;
 mod config;
+mod conformance_loaders;
 mod http;
 mod input;
 mod seeds;

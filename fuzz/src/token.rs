@@ -7,7 +7,6 @@ use serde_json::Value;
 use token_core::json::{Request, Response, serve};
 use token_core::{Config, Error, KeySet, Policy, Verified, Verifier};
 
-
 use crate::input::{Input, text};
 use crate::wit::assert_code;
 
@@ -37,8 +36,9 @@ static FIXED: LazyLock<Fixed> = LazyLock::new(|| {
     let all = group(ALL_ALGORITHMS);
     let config: Config =
         serde_json::from_value(all["config"].clone()).expect("the vectors' config is valid");
-    let mut strict: Policy = serde_json::from_value(group(STRICT_POLICY)["config"]["policy"].clone())
-        .expect("the strict policy is valid");
+    let mut strict: Policy =
+        serde_json::from_value(group(STRICT_POLICY)["config"]["policy"].clone())
+            .expect("the strict policy is valid");
     strict.allowed_algorithms.push("HS256".to_owned());
     let verifier = Verifier::new(&config).expect("the all-algorithms key set is usable");
     let keys: Value = serde_json::from_str(&config.jwks).expect("the JWKS is JSON");
@@ -52,7 +52,11 @@ static FIXED: LazyLock<Fixed> = LazyLock::new(|| {
         .as_array()
         .expect("cases")
         .iter()
-        .filter(|case| case["id"].as_str().is_some_and(|id| id.ends_with("-valid") || id.ends_with("-valid-no-kid")))
+        .filter(|case| {
+            case["id"]
+                .as_str()
+                .is_some_and(|id| id.ends_with("-valid") || id.ends_with("-valid-no-kid"))
+        })
         .filter_map(|case| case["input"]["token"].as_str().map(str::to_owned))
         .collect();
     Fixed {
@@ -122,9 +126,8 @@ pub fn verify(data: &[u8]) {
 
 /// A compact JWS of `header` and `payload` with the HS256 key.
 fn sign(header: &[u8], payload: &[u8]) -> String {
-    let encode = |bytes: &[u8]| {
-        Base64UrlSafeNoPadding::encode_to_string(bytes).expect("base64 of a slice")
-    };
+    let encode =
+        |bytes: &[u8]| Base64UrlSafeNoPadding::encode_to_string(bytes).expect("base64 of a slice");
     let signing_input = format!("{}.{}", encode(header), encode(payload));
     let mac = hmac_sha256::HMAC::mac(signing_input.as_bytes(), &FIXED.hs256);
     format!("{signing_input}.{}", encode(&mac))
@@ -169,7 +172,10 @@ fn vector_tokens() -> Vec<String> {
 }
 
 pub fn jws_seeds() -> Vec<(String, Vec<u8>)> {
-    let mut seeds: Vec<Vec<u8>> = vector_tokens().into_iter().map(String::into_bytes).collect();
+    let mut seeds: Vec<Vec<u8>> = vector_tokens()
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
     seeds.extend([b"".to_vec(), b"..".to_vec(), b"e30.e30.AA".to_vec()]);
     crate::seeds::named(seeds)
 }
@@ -217,7 +223,11 @@ pub fn jwks_seeds() -> Vec<(String, Vec<u8>)> {
         // Each key alone, too: small seeds mutate faster.
         if let Some(keys) = jwks["keys"].as_array() {
             for key in keys {
-                seeds.push(serde_json::json!({ "keys": [key] }).to_string().into_bytes());
+                seeds.push(
+                    serde_json::json!({ "keys": [key] })
+                        .to_string()
+                        .into_bytes(),
+                );
             }
         }
     }

@@ -175,7 +175,10 @@ fn install(target: &Path) -> anyhow::Result<PathBuf> {
     }
     let took = started.elapsed();
     if took > Duration::from_secs(5) {
-        eprintln!("fuzz: cargo-afl {CARGO_AFL} ready in {:.0} s", took.as_secs_f64());
+        eprintln!(
+            "fuzz: cargo-afl {CARGO_AFL} ready in {:.0} s",
+            took.as_secs_f64()
+        );
     }
     Ok(cargo_afl)
 }
@@ -196,7 +199,17 @@ fn build(cargo_afl: &Path, target: &Path) -> anyhow::Result<PathBuf> {
     build
         .args(["-n", "10"])
         .arg(cargo_afl)
-        .args(["afl", "build", "--quiet", "-p", "fuzz", "--features", "afl", "--bin", "fuzz"])
+        .args([
+            "afl",
+            "build",
+            "--quiet",
+            "-p",
+            "fuzz",
+            "--features",
+            "afl",
+            "--bin",
+            "fuzz",
+        ])
         .args(["--target", &host])
         .env("CARGO", crate_cargo())
         .env("CARGO_TARGET_DIR", &dir);
@@ -312,7 +325,10 @@ fn fuzz_one(
         "`fuzz seeds {name}` failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let seed_count = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(0);
+    let seed_count = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     std::fs::create_dir_all(&out)?;
     let log = out.with_extension("log");
     let mut afl = Command::new("nice");
@@ -340,7 +356,10 @@ fn fuzz_one(
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&log)?)
         .stderr(std::fs::File::create(log.with_extension("err"))?);
-    eprintln!("fuzz: {name}: {seed_count} seeds, {seconds} s (log: {})", log.display());
+    eprintln!(
+        "fuzz: {name}: {seed_count} seeds, {seconds} s (log: {})",
+        log.display()
+    );
     let mut child = afl.spawn().context("starting afl-fuzz")?;
     // afl-fuzz stops itself after -V seconds; this only guards against it never doing so.
     let deadline = Instant::now() + Duration::from_secs(seconds + 300);
@@ -350,7 +369,10 @@ fn fuzz_one(
         }
         if Instant::now() > deadline {
             child.kill().ok();
-            bail!("{name}: afl-fuzz did not stop after {seconds} s (log: {})", log.display());
+            bail!(
+                "{name}: afl-fuzz did not stop after {seconds} s (log: {})",
+                log.display()
+            );
         }
         std::thread::sleep(Duration::from_millis(500));
     };
@@ -395,7 +417,10 @@ fn save_findings(
         };
         let mut inputs: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("id:")))
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("id:"))
+            })
             .collect();
         inputs.sort();
         let dir = work.join("findings").join(name);
@@ -428,7 +453,11 @@ fn save_findings(
                     file.display()
                 ),
             )?;
-            eprintln!("fuzz: {name}: {kind}: {} (replay: {})", file.display(), what.lines().next().unwrap_or(""));
+            eprintln!(
+                "fuzz: {name}: {kind}: {} (replay: {})",
+                file.display(),
+                what.lines().next().unwrap_or("")
+            );
             saved.push(file);
         }
     }
@@ -468,7 +497,10 @@ fn report(runs: &[Run], work: &Path, seconds: u64, took: Duration) -> anyhow::Re
         "\n{} targets, {seconds} s each, in {:.1} min; load average at the end: {}",
         runs.len(),
         took.as_secs_f64() / 60.0,
-        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     std::fs::create_dir_all(work)?;
     std::fs::write(
