@@ -423,6 +423,9 @@ fn save_findings(
             })
             .collect();
         inputs.sort();
+        if inputs.is_empty() {
+            continue;
+        }
         let dir = work.join("findings").join(name);
         std::fs::create_dir_all(&dir)?;
         for (i, input) in inputs.iter().enumerate() {
