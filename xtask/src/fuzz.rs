@@ -33,7 +33,7 @@ const EXEC_TIMEOUT_MS: u64 = 1000;
 const HANG_TIMEOUT_MS: u64 = 10_000;
 
 pub const HELP: &str = "\
-  fuzz [--target <name>]... [--seconds N] [--jobs J] [--list]
+  fuzz [--target <name>]... [--seconds N] [--jobs J] [--opt-level L] [--list]
                         Coverage-guided fuzzing with AFL++ (cargo-afl, installed at a
                         pinned version on first use; its AFL++ is compiled then too): one
                         instrumented build of the fuzz crate's targets, then afl-fuzz on
@@ -42,6 +42,8 @@ pub const HELP: &str = "\
                         edges, corpus, crashes and hangs per target; every crash or hang
                         is saved under <target>/fuzz/findings/<name>/ with how to replay it
                         (cargo run -p fuzz -- run <name> <file>) and fails the run.
+                        --opt-level: the instrumented build's (default 3; 1 builds in
+                        about half the CPU time and runs slower, what ci's short runs use).
 ";
 
 /// Debian's build tools, for the AFL++ that installing cargo-afl compiles. (Debian's own
@@ -68,6 +70,8 @@ struct Options {
     seconds: u64,
     jobs: usize,
     list: bool,
+    /// The instrumented build's opt-level (cargo-afl's `AFL_OPT_LEVEL`; its default is 3).
+    opt_level: Option<String>,
 }
 
 fn options(args: &[String]) -> anyhow::Result<Options> {
@@ -76,6 +80,7 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
         seconds: DEFAULT_SECONDS,
         jobs: 1,
         list: false,
+        opt_level: None,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -97,6 +102,7 @@ fn options(args: &[String]) -> anyhow::Result<Options> {
                     .context("--jobs takes a whole number")?
             }
             "--list" => options.list = true,
+            "--opt-level" => options.opt_level = Some(value("--opt-level")?),
             "--help" | "-h" => {
                 print!("{HELP}");
                 std::process::exit(0);
@@ -113,7 +119,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     let options = options(args)?;
     let target = target_dir()?;
     let cargo_afl = install(&target)?;
-    let binary = build(&cargo_afl, &target)?;
+    let binary = build(&cargo_afl, &target, options.opt_level.as_deref())?;
     let all = list(&binary)?;
     if options.list {
         for (name, about) in &all {
@@ -191,7 +197,7 @@ fn crate_cargo() -> std::ffi::OsString {
 /// its other work going) in `<target>/afl`. With an explicit `--target` (the host's),
 /// cargo applies cargo-afl's RUSTFLAGS to the target's code only, so build scripts and
 /// proc-macros are compiled without the instrumentation they would never use.
-fn build(cargo_afl: &Path, target: &Path) -> anyhow::Result<PathBuf> {
+fn build(cargo_afl: &Path, target: &Path, opt_level: Option<&str>) -> anyhow::Result<PathBuf> {
     let dir = target.join("afl");
     let host = host_triple()?;
     let started = Instant::now();
@@ -213,6 +219,9 @@ fn build(cargo_afl: &Path, target: &Path) -> anyhow::Result<PathBuf> {
         .args(["--target", &host])
         .env("CARGO", crate_cargo())
         .env("CARGO_TARGET_DIR", &dir);
+    if let Some(level) = opt_level {
+        build.env("AFL_OPT_LEVEL", level);
+    }
     run_cmd(build)?;
     eprintln!(
         "fuzz: instrumented build in {:.0} s",
