@@ -42,8 +42,8 @@ pub const HELP: &str = "\
                         edges, corpus, crashes and hangs per target; every crash or hang
                         is saved under <target>/fuzz/findings/<name>/ with how to replay it
                         (cargo run -p fuzz -- run <name> <file>) and fails the run.
-                        --opt-level: the instrumented build's (default 3; 1 builds in
-                        about half the CPU time and runs slower, what ci's short runs use).
+                        --opt-level: the instrumented build's (default 3; 1 takes a third
+                        less CPU to build and runs slower: what ci's short runs use).
 ";
 
 /// Debian's build tools, for the AFL++ that installing cargo-afl compiles. (Debian's own
