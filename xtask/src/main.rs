@@ -7,6 +7,7 @@ mod bench;
 mod byo;
 mod dist;
 mod fixtures;
+mod fuzz;
 mod matrix;
 mod platforms;
 mod wasm_opt;
@@ -90,12 +91,18 @@ Commands:
                         from the run (--from <bench.json> renders an earlier run instead).
   fixtures [--check]    Regenerate the deterministic fixtures (keys, tokens, vectors) into
                         conformance/; --check only verifies the checked-in ones are identical.
+  fuzz [--target <name>]... [--seconds N] [--jobs J]
+                        Coverage-guided fuzzing with AFL++ (cargo-afl, installed on first
+                        use) of every target of the fuzz crate, N seconds each (default
+                        60); fails on any crash or hang, saved under <target>/fuzz/findings.
+                        `cargo xtask fuzz --help` says more.
   ci                    What CI runs: fmt check; setup (the platforms' tools in the
                         background); a build of every host crate and test with clippy
                         as the workspace wrapper and warnings denied (the later host
                         builds are that one); clippy for the wasm targets (guests,
                         probes, byo examples, wasm adapters); fixtures
-                        --check, test-all-runtimes --diff, a --shard 1/2 + 2/2 merge of
+                        --check, every fuzz target for 10 s (fuzz --opt-level 1),
+                        test-all-runtimes --diff, a --shard 1/2 + 2/2 merge of
                         the native column, byo-examples, bench --quick (a smoke run;
                         goals not asserted), dist --check-reproducible, dist
                         --check-bundle, then the unit tests.
@@ -159,6 +166,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
             [flag] if flag == "--check" => check_fixtures(&root),
             _ => bail!("usage: cargo xtask fixtures [--check]"),
         },
+        "fuzz" => fuzz::main(rest),
         "ci" => ci(),
         "check-wasmedge" => check_wasmedge(),
         "help" | "--help" | "-h" => {
@@ -249,6 +257,7 @@ fn tools_dir() -> anyhow::Result<PathBuf> {
 fn setup_host() -> anyhow::Result<()> {
     libclang()?;
     chromium();
+    fuzz::setup()?;
     wasm_targets()?;
     drivers()?;
     // worker-build (the cloudflare column's build) links OpenSSL, found by pkg-config.
@@ -813,7 +822,13 @@ fn ci() -> anyhow::Result<()> {
         .and_then(|()| lint_wasm())
         .and_then(|()| check_fixtures(&project_root()))
         .and_then(|()| build().map(drop))
-        .and_then(|()| harness(&[]).map(drop));
+        .and_then(|()| harness(&[]).map(drop))
+        // Each fuzz target briefly, while the tools finish: cargo-afl, one instrumented
+        // build at opt-level 1 (a third less CPU than 3), 10 s per target, two at a time.
+        // About 8 CPU-minutes cold, measured in RELIABILITY.md.
+        .and_then(|()| {
+            fuzz::main(&["--seconds", "10", "--jobs", "2", "--opt-level", "1"].map(String::from))
+        });
     if let Err(e) = built {
         eprintln!(
             "ci: the platforms' tools go on installing in the background (log: {}); the \

@@ -74,7 +74,9 @@ fn locked_version(package: &str) -> anyhow::Result<String> {
     bail!("Cargo.lock has no {package}")
 }
 
-fn cargo_install(
+/// Installs `krate` at `version` into `tools/<krate>` unless that version is there (a
+/// stamp file says so); with `log`, in the background of other work (see [`setup`]).
+pub fn cargo_install(
     tools: &Path,
     krate: &str,
     version: &str,

@@ -24,7 +24,9 @@
 //! - anchors and aliases are expanded (an alias is a copy of its anchored node); an alias
 //!   inside its own anchored node (a cycle) is `unrepresentable`; `<<` is an ordinary key
 //!   (merge keys are YAML 1.1). Depth counts the expanded nesting (`too-deep`), and expanding
-//!   aliases may add at most `max-document-bytes` nodes (`too-large`: no "billion laughs");
+//!   aliases may add at most `max-document-bytes` nodes and bytes of text, a node counting
+//!   one and a string or key its length (`too-large`: no "billion laughs", and no long
+//!   string copied thousands of times either);
 //! - integers beyond the 64-bit range become the nearest double, as in JSON; `.inf`, `.nan`
 //!   and hex/octal integers beyond 64 bits are `unrepresentable`.
 //!
@@ -269,7 +271,8 @@ struct Frame {
     anchor: usize,
     /// Nesting below this node (1 for a container of scalars).
     height: u32,
-    /// Nodes in this subtree, itself included.
+    /// Nodes in this subtree, itself included, plus the bytes of its strings and keys:
+    /// what copying it for an alias costs.
     nodes: usize,
     kind: FrameKind,
 }
@@ -359,11 +362,12 @@ impl YamlBuilder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let value = scalar(&text, style, tag.as_deref())
                     .map_err(|(code, message)| self.error(code, span, message))?;
+                let nodes = 1 + value.as_str().map_or(0, str::len);
                 if anchor != 0 {
                     let anchored = Node {
                         value: value.clone(),
                         height: 0,
-                        nodes: 1,
+                        nodes,
                     };
                     self.anchors.insert(anchor, anchored);
                 }
@@ -375,7 +379,7 @@ impl YamlBuilder<'_> {
                 self.value(Node {
                     value,
                     height: 0,
-                    nodes: 1,
+                    nodes,
                 })
             }
             Event::SequenceStart(anchor, tag) => {
@@ -446,7 +450,7 @@ impl YamlBuilder<'_> {
                     return Err(Error::new(
                         ErrorCode::TooLarge,
                         format!(
-                            "expanding the aliases adds more than {} nodes",
+                            "expanding the aliases adds more than {} nodes and bytes of text",
                             self.limits.max_document_bytes
                         ),
                     ));
@@ -521,9 +525,11 @@ impl YamlBuilder<'_> {
         }
         if let Some(Frame {
             kind: FrameKind::Mapping(_, pending),
+            nodes,
             ..
         }) = self.stack.last_mut()
         {
+            *nodes += key.len();
             *pending = Some(key);
         }
         Ok(())
