@@ -225,11 +225,17 @@ fn host_packages(cmd: &mut Command) {
 /// Runs a command, echoing it, and fails if it fails.
 fn run_cmd(mut cmd: Command) -> anyhow::Result<()> {
     eprintln!("$ {}", shown(&cmd));
+    let started = std::time::Instant::now();
     let status = cmd
         .status()
         .with_context(|| format!("starting `{}`", shown(&cmd)))?;
+    let took = started.elapsed().as_secs_f64();
     if !status.success() {
-        bail!("`{}` failed ({status})", shown(&cmd));
+        bail!("`{}` failed ({status}) after {took:.1} s", shown(&cmd));
+    }
+    // Every phase says how long it took (a newcomer's first run is long).
+    if took >= 1.0 {
+        eprintln!("  (done in {took:.1} s)");
     }
     Ok(())
 }
@@ -679,7 +685,13 @@ fn harness(features: &[String]) -> anyhow::Result<Command> {
     let mut build = cargo();
     // The Lambda adapter's `bootstrap` embeds the same wasmtime: built in the same
     // invocation, it shares the harness's compiled dependencies.
-    build.args(["build", "--quiet"]);
+    // Not `--quiet`: on a cold machine this is the longest phase (wasmtime, wasmer and the
+    // other engines: 10–15 minutes on two cores), and cargo's progress is what shows it moves.
+    eprintln!(
+        "build: the harness and the Lambda bootstrap (the engines compile once: 10-15 minutes \
+         on a cold two-core machine, seconds after)"
+    );
+    build.arg("build");
     host_packages(&mut build);
     build.args(["--bin", "harness", "--bin", "bootstrap"]);
     lint_env(&mut build);
