@@ -824,6 +824,9 @@ const DIR_RIGHTS: wasi::Rights = !(wasi::RIGHTS_FD_WRITE
 pub struct Dir {
     pub fd: Fd,
     pub path: String,
+    /// The name the runtime gave the preopen (`fd_prestat_dir_name`); `path` unless the
+    /// runtime renamed it (see [`sandbox`]).
+    pub name: String,
     /// Opened by the probe (closed on drop), not the preopen.
     owned: bool,
 }
@@ -840,13 +843,23 @@ pub fn sandbox() -> Result<Dir, Report> {
         return Err(Report::setup("PROBE_DIR is not set", seen(), note));
     };
     let wanted = path.trim_end_matches('/');
-    match found
+    // The name as granted first; failing that, the name as wasi-libc matches an absolute
+    // path against the preopens, leading `/` and `./` not counting: WasmEdge names a
+    // `/sandbox` grant `sandbox`, and C or Rust programs still reach `/sandbox/x` through
+    // it. `fs-preopen` reports the name as the runtime gave it.
+    let exact = found
         .iter()
-        .find(|(_, name)| name.trim_end_matches('/') == wanted)
-    {
-        Some(&(fd, _)) => Ok(Dir {
-            fd,
+        .find(|(_, name)| name.trim_end_matches('/') == wanted);
+    let as_libc = || {
+        found
+            .iter()
+            .find(|(_, name)| libc_prefix(name) == libc_prefix(wanted))
+    };
+    match exact.or_else(as_libc) {
+        Some((fd, name)) => Ok(Dir {
+            fd: *fd,
             path,
+            name: name.clone(),
             owned: false,
         }),
         None => Err(Report::setup(
@@ -854,6 +867,20 @@ pub fn sandbox() -> Result<Dir, Report> {
             seen(),
             note,
         )),
+    }
+}
+
+/// A preopen name or absolute path as wasi-libc compares them: without leading `/` and
+/// `./`, nor trailing `/`.
+fn libc_prefix(name: &str) -> &str {
+    let mut rest = name.trim_end_matches('/');
+    loop {
+        rest = match rest {
+            r if r.starts_with('/') => &r[1..],
+            r if r.starts_with("./") => &r[2..],
+            "." => "",
+            r => return r,
+        };
     }
 }
 
@@ -921,9 +948,11 @@ impl Dir {
     pub fn open_dir(&self, path: &str) -> Result<Dir, Errno> {
         let follow = wasi::LOOKUPFLAGS_SYMLINK_FOLLOW;
         let fd = self.open_with(path, follow, wasi::OFLAGS_DIRECTORY, 0, DIR_RIGHTS)?;
+        let path = format!("{}/{path}", self.path);
         Ok(Dir {
             fd,
-            path: format!("{}/{path}", self.path),
+            name: path.clone(),
+            path,
             owned: true,
         })
     }
@@ -1107,6 +1136,17 @@ mod tests {
         assert_eq!(errno(wasi::ERRNO_NOTCAPABLE), "ENOTCAPABLE");
         assert_eq!(errno(wasi::ERRNO_BADF), "EBADF");
         assert_eq!(errno(wasi::ERRNO_NOTEMPTY), "ENOTEMPTY");
+    }
+
+    #[test]
+    fn preopen_names_compare_as_wasi_libc_does() {
+        for name in ["/sandbox", "sandbox", "./sandbox", "//sandbox/", "/./sandbox"] {
+            assert_eq!(libc_prefix(name), "sandbox", "{name}");
+        }
+        assert_eq!(libc_prefix("/"), "");
+        assert_eq!(libc_prefix("."), "");
+        assert_eq!(libc_prefix("/data/inner"), "data/inner");
+        assert_ne!(libc_prefix("/sandbox2"), libc_prefix("/sandbox"));
     }
 
     #[test]

@@ -16,14 +16,19 @@ fn probe() -> Result<Report, Report> {
         .iter()
         .filter(|e| e.name != "." && e.name != "..")
         .collect();
+    // The name as the runtime gave it: `sandbox` finds the grant also when the runtime
+    // dropped its leading `/` (as wasi-libc would), which this probe then reports.
+    let as_granted = dir.name.trim_end_matches('/') == dir.path.trim_end_matches('/');
     let observed = json!({
         "filetype": filetype.map_or_else(wasi_probes::errno, filetype_name),
         "preopens": preopens().len(),
         "empty": others.is_empty(),
+        "name": dir.name,
     });
     Ok(Report::new(
-        Verdict::spec(is_dir),
+        Verdict::spec(is_dir && as_granted),
         observed,
-        "fd_prestat_get/fd_prestat_dir_name describe each preopened directory",
+        "fd_prestat_get/fd_prestat_dir_name describe each preopened directory, under the \
+         name the host granted it",
     ))
 }
