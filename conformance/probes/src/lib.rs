@@ -1140,7 +1140,13 @@ mod tests {
 
     #[test]
     fn preopen_names_compare_as_wasi_libc_does() {
-        for name in ["/sandbox", "sandbox", "./sandbox", "//sandbox/", "/./sandbox"] {
+        for name in [
+            "/sandbox",
+            "sandbox",
+            "./sandbox",
+            "//sandbox/",
+            "/./sandbox",
+        ] {
             assert_eq!(libc_prefix(name), "sandbox", "{name}");
         }
         assert_eq!(libc_prefix("/"), "");
