@@ -9,6 +9,8 @@
 //! - [`target`]: the trait every runtime or platform implements;
 //! - [`expectations`]: known, explained differences (`conformance/expectations.json`);
 //! - [`run`]: runs cells on targets, with per-cell timeouts and progress;
+//! - [`session`]: how every run ends: reports written, cells judged, `--diff`, `--update`
+//!   and the summary (the harness and `matrix merge` share it);
 //! - [`shard`]: `--shard K/N` (a deterministic, cost-balanced part of the cells) and
 //!   merging shard matrices;
 //! - [`matrix`]: the results and their text reports (terminal, JSON, Markdown);
@@ -26,6 +28,7 @@ pub mod outcome;
 pub mod probes;
 pub mod report;
 pub mod run;
+pub mod session;
 pub mod shard;
 pub mod target;
 pub mod vectors;

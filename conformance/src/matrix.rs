@@ -106,6 +106,23 @@ pub const PROBE_SERVICE: &str = "probe";
 pub const DENY_BY_DEFAULT: &str = "deny-by-default";
 
 impl Cell {
+    /// A cell with no detail, timing, observation or verdict yet.
+    pub fn new(runtime: &str, form: Form, id: [&str; 3], status: Status) -> Cell {
+        let [service, group, case] = id.map(str::to_owned);
+        Cell {
+            service,
+            group,
+            case,
+            runtime: runtime.to_owned(),
+            form,
+            status,
+            detail: String::new(),
+            millis: 0.0,
+            observed: None,
+            verdict: None,
+        }
+    }
+
     /// A WASI probe's cell (shown in the "WASI behaviour" section).
     pub fn is_probe(&self) -> bool {
         self.service == PROBE_SERVICE

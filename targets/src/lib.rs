@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use conformance::Target;
 
-pub use bench::bench_main;
-pub use child::child_main;
+pub use bench::{Args as BenchArgs, main as bench_main};
+pub use child::serve as serve_child;
 
 mod bench;
 mod chicory;
@@ -69,4 +69,26 @@ pub fn all(settings: &Settings) -> Vec<Arc<dyn Target>> {
 
 fn platform(platform: impl platform::Platform, settings: &Settings) -> Arc<dyn Target> {
     Arc::new(platform::PlatformTarget::new(platform, settings))
+}
+
+/// `harness --list`: one line per target: id, version, forms, and whether it is available
+/// here (with the reason and how to install it when not).
+pub fn list(targets: &[Arc<dyn Target>]) -> String {
+    let mut out = String::new();
+    for target in targets {
+        let forms: Vec<&str> = target.forms().iter().map(|f| f.name()).collect();
+        let availability = match target.detect() {
+            conformance::Availability::Available => "available".to_owned(),
+            conformance::Availability::Missing { reason, install } => {
+                format!("not available: {reason}; to install: {install}")
+            }
+        };
+        out += &format!(
+            "{:<12} {:<16} {:<20} {availability}\n",
+            target.id(),
+            target.version(),
+            forms.join(",")
+        );
+    }
+    out
 }

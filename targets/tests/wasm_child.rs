@@ -46,7 +46,7 @@ fn run_in_child(name: &str, wasm: &[u8]) -> (ExitStatus, Option<serde_json::Valu
     std::fs::write(&module, wasm).unwrap();
     let report = dir.join("report.json");
     let status = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["--wasm-child", "wasm3"])
+        .args(["wasm-child", "wasm3"])
         .arg(&report)
         .arg(&module)
         .arg("--")
@@ -71,7 +71,7 @@ fn the_child_runs_a_guest_and_reports_its_exit_code() {
 #[test]
 fn a_child_with_bad_arguments_says_how_to_call_it() {
     let output = Command::new(env!("CARGO_BIN_EXE_harness"))
-        .args(["--wasm-child", "no-such-engine", "r", "m.wasm"])
+        .args(["wasm-child", "no-such-engine", "r", "m.wasm"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(64));

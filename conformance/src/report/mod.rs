@@ -23,27 +23,43 @@ use anyhow::Context;
 use crate::expectations::Expectations;
 use crate::matrix::Matrix;
 
+/// Where [`write_all`] wrote each report.
+#[derive(Clone, Debug)]
+pub struct Written {
+    pub json: PathBuf,
+    pub markdown: PathBuf,
+    pub html: PathBuf,
+    pub junit: PathBuf,
+}
+
+impl Written {
+    /// The paths, comma-separated, for a "wrote ..." line.
+    pub fn list(&self) -> String {
+        [&self.json, &self.markdown, &self.html, &self.junit]
+            .map(|p| p.display().to_string())
+            .join(", ")
+    }
+}
+
 /// Writes every report of `matrix` into `dir`: `matrix.json`, `matrix.md`, `matrix.html`,
-/// `junit.xml`. Returns their paths, in that order.
+/// `junit.xml`.
 pub fn write_all(
     matrix: &Matrix,
     expectations: &Expectations,
     dir: &Path,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<Written> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let reports = [
-        ("matrix.json", serde_json::to_string_pretty(matrix)? + "\n"),
-        ("matrix.md", matrix.markdown(expectations)),
-        ("matrix.html", html::html(matrix, expectations)),
-        ("junit.xml", junit::junit(matrix, expectations)),
-    ];
-    let mut paths = Vec::new();
-    for (name, text) in reports {
+    let write = |name: &str, text: String| -> anyhow::Result<PathBuf> {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        paths.push(path);
-    }
-    Ok(paths)
+        Ok(path)
+    };
+    Ok(Written {
+        json: write("matrix.json", serde_json::to_string_pretty(matrix)? + "\n")?,
+        markdown: write("matrix.md", matrix.markdown(expectations))?,
+        html: write("matrix.html", html::html(matrix, expectations))?,
+        junit: write("junit.xml", junit::junit(matrix, expectations))?,
+    })
 }
 
 /// Escapes `text` for XML or HTML content: `& < > " '` become references, and the control

@@ -19,7 +19,6 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::Parser;
 use conformance::Form;
 use serde_json::{Value, json};
 
@@ -32,9 +31,8 @@ use workloads::{ImageSize, Workload};
 ///
 /// A full run takes about ten minutes on two cores; `--quick` (a smoke run: fewer
 /// iterations, a 2-megapixel image instead of 12, no Wasmer) takes about two.
-#[derive(Parser, Debug)]
-#[command(name = "harness bench", version)]
-struct Args {
+#[derive(clap::Args, Debug)]
+pub struct Args {
     /// Fewer iterations, a 2 MP image instead of 12 MP, no Wasmer: a smoke run, not numbers
     /// to quote.
     #[arg(long)]
@@ -68,21 +66,15 @@ struct Args {
     threads: usize,
 }
 
-/// `harness bench ...`: the benchmarks instead of a conformance run. `None` for any other
-/// command line.
-pub fn bench_main() -> Option<ExitCode> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("bench") {
-        return None;
-    }
-    let args = Args::parse_from(&args);
-    Some(match run(&args) {
+/// `harness bench ...`: runs the benchmarks and writes bench.json.
+pub fn main(args: &Args) -> ExitCode {
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench: error: {e:#}");
             ExitCode::from(2)
         }
-    })
+    }
 }
 
 /// How long each kind of measurement runs.

@@ -3,7 +3,7 @@
 //! request in memory, a crash in their C/C++ code must cost one cell, not the harness, and
 //! a library that may be missing (libwasmedge) must cost one column.
 //!
-//! A child is a [`Program`] — the harness binary started as `harness --wasm-child wasm3`, or
+//! A child is a [`Program`] — the harness binary started as `harness wasm-child wasm3`, or
 //! `harness-wasmedge` (this crate's binary, built with the `wasmedge` feature) — followed by
 //! the protocol's arguments:
 //!

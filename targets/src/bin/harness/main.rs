@@ -1,0 +1,144 @@
+//! `harness`: runs the conformance vectors on every target and writes the matrix.
+//! Normally started by `cargo xtask test-all-runtimes`, which builds the artifacts first.
+//! The command line is `cli.rs`; how a run ends (reports, judging, `--diff`, `--update`, the
+//! summary) is `conformance::session`, shared with `cargo xtask matrix merge`.
+
+mod cli;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use conformance::Form;
+use conformance::expectations::Expectations;
+use conformance::run::{self, Artifacts, Plan};
+use conformance::session::{self, Finish};
+
+use cli::{Cli, Command, RunArgs};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::WasmChild { engine, rest }) => return targets::serve_child(&engine, &rest),
+        Some(Command::Bench(args)) => return targets::bench_main(&args),
+        Some(Command::Run(args)) => args,
+        None => cli.run,
+    };
+    // A secret the harness has and never grants: the `deny-env-secret` probe checks that no
+    // runtime passes the host's environment through to a guest.
+    // SAFETY: nothing else runs yet: no other thread reads or writes the environment.
+    unsafe { std::env::set_var("HOST_SECRET", "the-harness-never-grants-this") };
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<bool> {
+    let settings = targets::Settings {
+        cache_dir: args.cache.clone(),
+        drivers_dir: args.drivers.clone(),
+        // Absolute: platforms run their programs from directories of their own.
+        tools_dir: std::path::absolute(&args.tools)?,
+        platforms_dir: std::path::absolute(&args.platforms)?,
+        wasmedge_child: args.wasmedge_child.clone(),
+    };
+    let all = targets::all(&settings);
+    if args.list {
+        print!("{}", targets::list(&all));
+        return Ok(true);
+    }
+    for id in &args.runtime {
+        anyhow::ensure!(
+            all.iter().any(|t| t.id() == id),
+            "unknown runtime `{id}`; known: {}",
+            all.iter().map(|t| t.id()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let targets: Vec<_> = all
+        .into_iter()
+        .filter(|t| args.runtime.is_empty() || args.runtime.iter().any(|id| id == t.id()))
+        .collect();
+    let forms = args
+        .form
+        .iter()
+        .map(|name| {
+            Form::parse(name).with_context(|| {
+                format!("unknown form `{name}`; known: native, component, command, http")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    anyhow::ensure!(
+        args.shard.is_none() || (args.diff.is_none() && !args.update),
+        "--shard runs a part of the matrix: merge the shards (`cargo xtask matrix merge`), then \
+         compare or record the whole (its --diff and --update)"
+    );
+    if args.wasm.is_some() {
+        anyhow::ensure!(
+            args.diff.is_none() && !args.update,
+            "--diff and --update compare and record the project's own matrix, not a --wasm run"
+        );
+        anyhow::ensure!(
+            args.service.is_empty() && args.form.iter().all(|f| f == "command"),
+            "--wasm runs commands only: --service and --form do not apply"
+        );
+    }
+    let selected = args.selection().load()?;
+    let cases: usize = selected.groups.iter().map(|g| g.cases.len()).sum();
+    eprintln!(
+        "{} cases in {} groups, {} WASI commands ({} probes), {} runtimes",
+        cases,
+        selected.groups.len(),
+        selected.commands.len(),
+        selected.probes.len(),
+        targets.len()
+    );
+    let forms = if args.wasm.is_some() {
+        vec![Form::Command]
+    } else {
+        forms
+    };
+    let out = match &args.wasm {
+        Some(_) => args.out.join("byo"),
+        None => args.out.clone(),
+    };
+    let scope = args.scope(&forms);
+    let plan = Plan {
+        groups: selected.groups,
+        commands: selected.commands,
+        probes: selected.probes,
+        targets,
+        forms,
+        artifacts: if args.wasm.is_some() {
+            Artifacts::default()
+        } else {
+            Artifacts::load(&args.artifacts)?
+        },
+        timeout: Duration::from_secs(args.timeout),
+        shard: match args.shard {
+            Some(shard) => Some((shard, conformance::shard::load_costs(&args.costs)?)),
+            None => None,
+        },
+    };
+    let mut matrix = run::run(&plan);
+    matrix.commit = conformance::git::head_commit(Path::new("."));
+    let expectations = Expectations::load(&args.expectations())?;
+    session::finish(
+        &matrix,
+        &Finish {
+            out: &out,
+            expectations: &expectations,
+            diff: args.diff.clone(),
+            update: args.update,
+            committed: &args.committed(),
+            scope: &scope,
+        },
+    )
+}
