@@ -257,6 +257,14 @@ mod tests {
     }
 
     #[test]
+    fn the_pass_through_commands_print_their_own_help() {
+        for command in ["test-all-runtimes", "byo-examples", "bench"] {
+            crate::print_help(command).unwrap();
+        }
+        assert!(crate::print_help("no-such-command").is_err());
+    }
+
+    #[test]
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         crate::Cli::command().debug_assert();
