@@ -12,28 +12,76 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use crate::build::build;
+use crate::harness::harness;
+use crate::setup::setup;
+use crate::util::{run_cmd, target_dir};
+
 /// BENCHMARKS.md and the directory of its charts, relative to the repository root.
 const BENCHMARKS: &str = "BENCHMARKS.md";
 const CHARTS: &str = "docs/bench";
 
-pub fn main(args: &[String]) -> anyhow::Result<()> {
-    let mut quick = false;
-    let mut update = false;
-    let mut from = None;
+/// setup + build, then measure every service natively and on the wasm runtimes.
+///
+/// Measures natively, on wasmtime (component and command: compile, load of the .cwasm,
+/// instantiate, first call, warm p50/p99, wasm/native ratio, peak memory, token throughput on
+/// 2 threads), Wasmer and wasmi (commands), the artifact sizes (as cargo built them, after
+/// wasm-opt -Oz), and the components before wasm-opt on wasmtime; writes
+/// <target>/bench/bench.json and prints the goals of issue #7 beside the measured values
+/// (never asserted). About ten minutes. Other options go to `harness bench`; `--help` prints
+/// this, then builds the harness and prints its bench help.
+#[derive(clap::Args, Debug, Default)]
+#[command(disable_help_flag = true)]
+pub struct Args {
+    /// A smoke run (a 2 MP image, few iterations, no Wasmer) of about two minutes, written to
+    /// <target>/bench/quick/; its numbers never replace a full run's.
+    #[arg(long)]
+    pub quick: bool,
+    /// Rewrite BENCHMARKS.md and docs/bench/*.svg from the run (a full run only).
+    #[arg(long)]
+    pub update: bool,
+    /// Render an earlier run's bench.json instead of running (with --update).
+    #[arg(long, value_name = "BENCH.JSON")]
+    pub from: Option<PathBuf>,
+    /// Print this help, then the harness's bench help (builds the harness first).
+    #[arg(short, long)]
+    pub help: bool,
+    /// Options for `harness bench`, passed on as they are.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "HARNESS BENCH OPTIONS"
+    )]
+    pub rest: Vec<String>,
+}
+
+/// `cargo xtask bench ...`.
+pub fn main(args: Args) -> anyhow::Result<()> {
+    let Args {
+        mut quick,
+        mut update,
+        mut from,
+        help,
+        rest,
+    } = args;
+    // clap hands everything from the first harness option on to `rest`; xtask's own options
+    // may still come after it, as they always could.
     let mut harness_args = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
+    let mut rest = rest.into_iter();
+    while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--quick" => quick = true,
             "--update" => update = true,
-            "--from" => from = Some(PathBuf::from(args.next().context("--from needs a file")?)),
-            "--help" | "-h" => {
-                let mut cmd = super::harness(&[])?;
-                cmd.args(["bench", "--help"]);
-                return super::run_cmd(cmd);
-            }
-            _ => harness_args.push(arg.clone()),
+            "--from" => from = Some(PathBuf::from(rest.next().context("--from needs a file")?)),
+            _ => harness_args.push(arg),
         }
+    }
+    if help || crate::harness::asks_help(&harness_args) {
+        crate::print_help("bench")?;
+        println!("\nThe harness's bench options:\n");
+        let mut cmd = harness(&[])?;
+        cmd.args(["bench", "--help"]);
+        return run_cmd(cmd);
     }
     anyhow::ensure!(
         !(update && quick),
@@ -67,16 +115,16 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
 
 /// setup, build, then the harness's bench; the path of the bench.json it wrote.
 fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
-    super::setup()?;
-    let built = super::build()?;
-    let target = super::target_dir()?;
+    setup()?;
+    let built = build()?;
+    let target = target_dir()?;
     // A quick run's numbers are not to be quoted: they never replace a full run's.
     let out = if quick {
         target.join("bench").join("quick")
     } else {
         target.join("bench")
     };
-    let mut cmd = super::harness(&[])?;
+    let mut cmd = harness(&[])?;
     cmd.arg("bench")
         .arg("--artifacts")
         .arg(&built.manifest)
@@ -92,7 +140,7 @@ fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
     }
     cmd.args(harness_args);
     let start = Instant::now();
-    super::run_cmd(cmd)?;
+    run_cmd(cmd)?;
     eprintln!(
         "bench: the harness's bench ran {:.0} s",
         start.elapsed().as_secs_f64()

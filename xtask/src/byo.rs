@@ -13,7 +13,10 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::{GUEST_PROFILE, cargo, run_cmd, target_dir, test_all_runtimes, wasm_targets};
+use crate::build::GUEST_PROFILE;
+use crate::harness::{asks_help, test_all_runtimes};
+use crate::setup::wasm_targets;
+use crate::util::{cargo, copy_dir, run_cmd, target_dir};
 
 /// The examples' crate, relative to the workspace root.
 const CRATE_DIR: &str = "conformance/byo-examples";
@@ -21,6 +24,37 @@ const PACKAGE: &str = "byo-examples";
 const TRIPLE: &str = "wasm32-wasip1";
 /// In a spec directory, the file of known differences rather than a spec.
 const EXPECTATIONS: &str = "expectations.json";
+
+/// Build conformance/byo-examples (small WASI programs) and run them on every runtime.
+///
+/// Builds them for wasm32-wasip1, stages its specs with each spec's module beside it in
+/// <target>/conformance/byo-examples/ and runs them on every runtime: test-all-runtimes
+/// --wasm <that directory>, so the matrix is written to <target>/conformance/byo/. Options
+/// go on to the harness; `--help` prints this, then the harness's help (builds it first).
+#[derive(clap::Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct Args {
+    /// Print this help, then the harness's (builds the harness first).
+    #[arg(short, long)]
+    pub help: bool,
+    /// Options for the harness (after `--wasm <staged dir>`), passed on as they are.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "HARNESS OPTIONS"
+    )]
+    pub rest: Vec<String>,
+}
+
+/// `cargo xtask byo-examples ...`.
+pub fn main(args: Args) -> anyhow::Result<()> {
+    if args.help || asks_help(&args.rest) {
+        crate::print_help("byo-examples")?;
+        println!("\nThe harness's options:\n");
+        return test_all_runtimes(&["--help".to_owned()]);
+    }
+    examples(&args.rest)
+}
 
 /// Builds the examples, stages them with their specs and runs them on every runtime.
 /// `args` go to the harness after `--wasm <staged dir>` (e.g. `--runtime node`).
@@ -145,22 +179,6 @@ fn stage(
     Ok(names.len())
 }
 
-/// Copies a directory tree (files and directories; a symlink is copied as what it points to).
-fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("listing {}", from.display()))? {
-        let entry = entry?;
-        let (source, dest) = (entry.path(), to.join(entry.file_name()));
-        if source.is_dir() {
-            copy_dir(&source, &dest)?;
-        } else {
-            std::fs::copy(&source, &dest)
-                .with_context(|| format!("copying {} to {}", source.display(), dest.display()))?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +198,7 @@ mod tests {
 
     #[test]
     fn every_example_spec_has_a_program_and_every_program_a_spec() {
-        let root = crate::project_root();
+        let root = crate::util::project_root();
         let crate_dir = root.join(CRATE_DIR);
         let programs = programs(&crate_dir.join("src").join("bin")).unwrap();
         assert!(!programs.is_empty());

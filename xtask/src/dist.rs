@@ -21,7 +21,10 @@ use anyhow::{Context, bail, ensure};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::{GUEST_PROFILE, build, cargo, run_cmd};
+use conformance::target::Form;
+
+use crate::build::{Artifacts, GUEST_PROFILE, build};
+use crate::util::{Metadata, copy_dir, git_commit, hex, on_path, run_cmd, rustc};
 
 /// The bundle README; `{{name}}` placeholders are filled by [`render`].
 const README: &str = include_str!("dist/README.md.tmpl");
@@ -109,70 +112,64 @@ const SERVICES: [Service; 3] = [
     },
 ];
 
-const USAGE: &str = "usage: cargo xtask dist [--matrix <matrix.json>] [--out <dir>]
-       cargo xtask dist --check-reproducible [--full]
-       cargo xtask dist --check-bundle [--embed] [<service>...]";
+/// build, then write <target>/dist/<service>-<version>/ per service.
+///
+/// Each bundle holds the component, the command, the WIT, an example request and response,
+/// the service's matrix rows, a README with platform wiring, and SHA256SUMS.
+#[derive(clap::Args, Debug, Default)]
+pub struct Args {
+    /// The matrix whose rows go into the bundles [default: <target>/conformance/matrix.json
+    /// if a run of this commit left one, else conformance/matrix.json].
+    #[arg(long, value_name = "MATRIX.JSON")]
+    pub matrix: Option<PathBuf>,
+    /// Where the bundles go [default: <target>/dist].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// dist, then build the bundles again from a copy of the sources at another path (other
+    /// target dir and cargo home path) and fail unless both are byte-identical. The second
+    /// target dir is kept between runs.
+    #[arg(long, conflicts_with_all = ["check_bundle", "embed"])]
+    pub check_reproducible: bool,
+    /// With --check-reproducible (implied): start its second target dir empty (a full second
+    /// build).
+    #[arg(long, conflicts_with_all = ["check_bundle", "embed"])]
+    pub full: bool,
+    /// dist, then copy each bundle into an empty directory and run its README's steps there
+    /// (sha256sum -c, the example through node:wasi, the wasmtime CLI if installed).
+    #[arg(long)]
+    pub check_bundle: bool,
+    /// With --check-bundle (implied): also build and run the wasmtime embedding example
+    /// (downloads wasmtime; many minutes).
+    #[arg(long)]
+    pub embed: bool,
+    /// With --check-bundle: only these services' bundles (token, config, thumbnail).
+    #[arg(value_name = "SERVICE")]
+    pub services: Vec<String>,
+    /// Build from this copy of the sources instead of the project root (the second build
+    /// of --check-reproducible).
+    #[arg(long, hide = true)]
+    pub source: Option<PathBuf>,
+    /// The commit the bundles say they were built from [default: git's] (the second build
+    /// of --check-reproducible).
+    #[arg(long, hide = true)]
+    pub commit: Option<String>,
+}
 
 /// `cargo xtask dist ...`.
-pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
-    let mut options = Options::default();
-    let mut mode = Mode::Dist;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .cloned()
-                .with_context(|| format!("{arg} needs a value\n{USAGE}"))
-        };
-        match arg.as_str() {
-            "--check-reproducible" => mode = Mode::Reproducible { full: false },
-            "--full" => mode = Mode::Reproducible { full: true },
-            "--check-bundle" => mode = Mode::Bundle { embed: false },
-            "--embed" => mode = Mode::Bundle { embed: true },
-            "--matrix" => options.matrix = Some(PathBuf::from(value()?)),
-            "--out" => options.out = Some(PathBuf::from(value()?)),
-            // For the second build of --check-reproducible (not in the help).
-            "--source" => options.source = Some(PathBuf::from(value()?)),
-            "--commit" => options.commit = Some(value()?),
-            "--help" | "-h" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            service if !service.starts_with('-') => options.services.push(service.to_owned()),
-            other => bail!("unknown option `{other}`\n{USAGE}"),
-        }
-    }
-    for service in &options.services {
+pub fn main(args: Args) -> anyhow::Result<()> {
+    for service in &args.services {
         ensure!(
             SERVICES.iter().any(|s| s.name == service),
             "unknown service `{service}`"
         );
     }
-    match mode {
-        Mode::Dist => dist(&options).map(|_| ()),
-        Mode::Reproducible { full } => check_reproducible(&options, full),
-        Mode::Bundle { embed } => check_bundle(&options, embed),
+    if args.check_bundle || args.embed {
+        check_bundle(&args, args.embed)
+    } else if args.check_reproducible || args.full {
+        check_reproducible(&args, args.full)
+    } else {
+        dist(&args).map(|_| ())
     }
-}
-
-enum Mode {
-    Dist,
-    Reproducible { full: bool },
-    Bundle { embed: bool },
-}
-
-#[derive(Default)]
-struct Options {
-    /// The matrix whose rows go into the bundles (default: see [`matrix_source`]).
-    matrix: Option<PathBuf>,
-    /// Where the bundles go (default `<target>/dist`).
-    out: Option<PathBuf>,
-    /// Build from this copy of the sources instead of the project root.
-    source: Option<PathBuf>,
-    /// The commit the bundles say they were built from (default: git's).
-    commit: Option<String>,
-    /// `--check-bundle`: only these services.
-    services: Vec<String>,
 }
 
 /// What `dist` wrote.
@@ -188,7 +185,7 @@ struct Written {
 
 /// Builds every guest (with [`build`], so exactly what the harness tests) and writes one
 /// bundle per service.
-fn dist(options: &Options) -> anyhow::Result<Written> {
+fn dist(options: &Args) -> anyhow::Result<Written> {
     if let Some(source) = &options.source {
         std::env::set_current_dir(source)
             .with_context(|| format!("entering {}", source.display()))?;
@@ -203,7 +200,6 @@ fn dist(options: &Options) -> anyhow::Result<Written> {
     }
     let started = Instant::now();
     let built = build()?;
-    let artifacts: Value = serde_json::from_slice(&std::fs::read(&built.manifest)?)?;
     let wasm_opt = match &built.binaryen {
         Some(version) => format!("then `wasm-opt -Oz` on every core module ({version})"),
         None => "not run through `wasm-opt` (binaryen was not installed on the build \
@@ -232,10 +228,10 @@ fn dist(options: &Options) -> anyhow::Result<Written> {
     } else {
         MatrixFrom::Run
     };
-    let rustc = rustc_version()?;
+    let rustc = rustc(&["--version"])?;
     let mut bundles = Vec::new();
     for service in &SERVICES {
-        let version = metadata.version(service.name)?;
+        let version = bundle_version(&metadata, service.name)?;
         let name = format!("{}-{version}", service.name);
         let dir = out.join(&name);
         if dir.exists() {
@@ -246,7 +242,7 @@ fn dist(options: &Options) -> anyhow::Result<Written> {
             service,
             &Inputs {
                 version: &version,
-                artifacts: &artifacts[service.name],
+                artifacts: &built.artifacts,
                 matrix: &matrix,
                 matrix_from,
                 commit: &commit,
@@ -322,8 +318,8 @@ enum MatrixFrom {
 /// Everything a bundle is made from besides the sources.
 struct Inputs<'a> {
     version: &'a str,
-    /// `{"component": path, "command": path}` from artifacts.json.
-    artifacts: &'a Value,
+    /// What `build` made (artifacts.json).
+    artifacts: &'a Artifacts,
     matrix: &'a Value,
     matrix_from: MatrixFrom,
     commit: &'a str,
@@ -336,11 +332,12 @@ struct Inputs<'a> {
 fn bundle(service: &Service, inputs: &Inputs<'_>) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let name = service.name;
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for form in ["component", "command"] {
-        let path = inputs.artifacts[form]
-            .as_str()
+    for form in [Form::Component, Form::Command] {
+        let path = inputs
+            .artifacts
+            .get(name, form)
             .with_context(|| format!("artifacts.json has no {name} {form}"))?;
-        let wasm = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+        let wasm = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         files.insert(format!("{name}-{form}.wasm"), wasm);
     }
     let wit_dir = Path::new("wit").join(name);
@@ -653,89 +650,24 @@ fn wit_package_version(wit: &str, service: &str) -> anyhow::Result<String> {
         .with_context(|| format!("no `{prefix}<version>;` in the WIT"))
 }
 
-/// What `cargo metadata` says: package versions and the target directory.
-struct Metadata {
-    versions: BTreeMap<String, String>,
-    target: PathBuf,
-}
-
-impl Metadata {
-    fn load() -> anyhow::Result<Metadata> {
-        let output = cargo()
-            .args(["metadata", "--format-version", "1", "--no-deps"])
-            .output()
-            .context("running cargo metadata")?;
-        ensure!(
-            output.status.success(),
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let metadata: Value = serde_json::from_slice(&output.stdout)?;
-        let versions = metadata["packages"]
-            .as_array()
-            .context("cargo metadata has no packages")?
-            .iter()
-            .filter_map(|p| {
-                Some((
-                    p["name"].as_str()?.to_owned(),
-                    p["version"].as_str()?.to_owned(),
-                ))
-            })
-            .collect();
-        let target = metadata["target_directory"]
-            .as_str()
-            .context("cargo metadata has no target_directory")?
-            .into();
-        Ok(Metadata { versions, target })
-    }
-
-    /// A bundle's version: its component crate's (the workspace version). The command crate
-    /// must agree; the WIT package's own version is separate (it versions the contract).
-    fn version(&self, service: &str) -> anyhow::Result<String> {
-        let get = |package: &str| {
-            self.versions
-                .get(package)
-                .cloned()
-                .with_context(|| format!("cargo metadata has no package {package}"))
-        };
-        let component = get(&format!("{service}-component"))?;
-        let command = get(&format!("{service}-command"))?;
-        ensure!(
-            component == command,
-            "{service}-component is {component} but {service}-command is {command}: one \
-             bundle holds both, so they must have one version"
-        );
-        Ok(component)
-    }
-}
-
-/// `git rev-parse --short HEAD`, `-dirty` when tracked files differ from it (as the
-/// harness writes in matrix.json), or `unknown` outside git.
-fn git_commit() -> String {
-    let git = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+/// A bundle's version: its component crate's (the workspace version). The command crate
+/// must agree; the WIT package's own version is separate (it versions the contract).
+fn bundle_version(metadata: &Metadata, service: &str) -> anyhow::Result<String> {
+    let get = |package: &str| {
+        metadata
+            .versions
+            .get(package)
+            .cloned()
+            .with_context(|| format!("cargo metadata has no package {package}"))
     };
-    let Some(commit) = git(&["rev-parse", "--short", "HEAD"]) else {
-        return "unknown".to_owned();
-    };
-    match git(&["status", "--porcelain", "--untracked-files=no"]) {
-        Some(status) if status.is_empty() => commit,
-        _ => format!("{commit}-dirty"),
-    }
-}
-
-fn rustc_version() -> anyhow::Result<String> {
-    let output = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
-        .arg("--version")
-        .output()
-        .context("running rustc --version")?;
-    ensure!(output.status.success(), "rustc --version failed");
-    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+    let component = get(&format!("{service}-component"))?;
+    let command = get(&format!("{service}-command"))?;
+    ensure!(
+        component == command,
+        "{service}-component is {component} but {service}-command is {command}: one \
+         bundle holds both, so they must have one version"
+    );
+    Ok(component)
 }
 
 /// Every file under `dir`, sorted.
@@ -766,10 +698,6 @@ fn pretty(value: &Value) -> anyhow::Result<Vec<u8>> {
     Ok((serde_json::to_string_pretty(value)? + "\n").into_bytes())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 // ---------------------------------------------------------------------------------------
 // --check-reproducible
 
@@ -780,7 +708,7 @@ fn hex(bytes: &[u8]) -> String {
 /// only the workspace's own crates (whose copied sources are always new) and the final LTO
 /// links are rebuilt: each run recompiles the service code, while the dependencies are
 /// compiled from scratch only the first time. `--full` empties it first.
-fn check_reproducible(options: &Options, full: bool) -> anyhow::Result<()> {
+fn check_reproducible(options: &Args, full: bool) -> anyhow::Result<()> {
     let first = dist(options)?;
     let root = std::env::current_dir()?;
     let check = Metadata::load()?.target.join("dist-check");
@@ -974,7 +902,7 @@ fn first_line_difference(a: &[u8], b: &[u8]) -> String {
 /// wasmtime CLI block when `wasmtime` is installed); checks every relative link of the
 /// README resolves inside the bundle. With `embed`, also builds and runs the wasmtime
 /// embedding example (downloads and compiles wasmtime: many minutes; not part of ci).
-fn check_bundle(options: &Options, embed: bool) -> anyhow::Result<()> {
+fn check_bundle(options: &Args, embed: bool) -> anyhow::Result<()> {
     let written = dist(options)?;
     // One target directory for every bundle's embedding example: wasmtime is built once.
     let embed_target = embed.then(|| {
@@ -1090,22 +1018,6 @@ fn relative_links(markdown: &str) -> Vec<String> {
     links
 }
 
-fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    for path in files_under(from)? {
-        let dest = to.join(path.strip_prefix(from)?);
-        std::fs::create_dir_all(dest.parent().context("a file has a directory")?)?;
-        std::fs::copy(&path, &dest)?;
-    }
-    Ok(())
-}
-
-fn on_path(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 // ---------------------------------------------------------------------------------------
 // Path independence of the guest build
 
@@ -1186,7 +1098,7 @@ mod tests {
         for service in &SERVICES {
             let inputs = Inputs {
                 version: "0.0.0",
-                artifacts: &Value::Null,
+                artifacts: &Artifacts::default(),
                 matrix: &json!({"schema": 1, "runtimes": [], "cells": []}),
                 matrix_from: MatrixFrom::Baseline,
                 commit: "abc",

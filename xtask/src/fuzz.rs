@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 
-use crate::{Apt, apt_install, run_cmd, target_dir};
+use crate::setup::{Apt, apt_install};
+use crate::util::{on_path, run_cmd, rustc, target_dir};
 
 /// cargo-afl's version; the `afl` crate in the workspace Cargo.toml is pinned to the same.
 pub const CARGO_AFL: &str = "0.18.2";
@@ -32,26 +33,12 @@ const EXEC_TIMEOUT_MS: u64 = 1000;
 /// re-runs it): a loaded machine stalls a process for a second now and then.
 const HANG_TIMEOUT_MS: u64 = 10_000;
 
-pub const HELP: &str = "\
-  fuzz [--target <name>]... [--seconds N] [--jobs J] [--opt-level L] [--list]
-                        Coverage-guided fuzzing with AFL++ (cargo-afl, installed at a
-                        pinned version on first use; its AFL++ is compiled then too): one
-                        instrumented build of the fuzz crate's targets, then afl-fuzz on
-                        each (default all, 60 s each, J at a time, default 1) from seeds
-                        generated from the vectors. Prints executions, exec/s, coverage
-                        edges, corpus, crashes and hangs per target; every crash or hang
-                        is saved under <target>/fuzz/findings/<name>/ with how to replay it
-                        (cargo run -p fuzz -- run <name> <file>) and fails the run.
-                        --opt-level: the instrumented build's (default 3; 1 takes a third
-                        less CPU to build and runs slower: what ci's short runs use).
-";
-
 /// Debian's build tools, for the AFL++ that installing cargo-afl compiles. (Debian's own
 /// `afl++` package is AFL++ 4.04c; cargo-afl links the targets with the runtime of the
 /// AFL++ it bundles, 4.40c, and that runtime's fork-server handshake is not 4.04c's, so the
 /// Debian afl-fuzz cannot drive these targets.)
 pub fn setup() -> anyhow::Result<()> {
-    if crate::on_path("make") && (crate::on_path("cc") || crate::on_path("gcc")) {
+    if on_path("make") && (on_path("cc") || on_path("gcc")) {
         return Ok(());
     }
     const NEEDED: &str = "installing cargo-afl compiles AFL++ (make, a C compiler)";
@@ -64,59 +51,38 @@ pub fn setup() -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug)]
-struct Options {
-    targets: Vec<String>,
-    seconds: u64,
-    jobs: usize,
-    list: bool,
-    /// The instrumented build's opt-level (cargo-afl's `AFL_OPT_LEVEL`; its default is 3).
-    opt_level: Option<String>,
+/// Coverage-guided fuzzing with AFL++ of every target of the fuzz crate.
+///
+/// cargo-afl is installed at a pinned version on first use (its AFL++ is compiled then
+/// too). One instrumented build of the fuzz crate's targets, then afl-fuzz on each (default
+/// all, 60 s each, J at a time, default 1) from seeds generated from the vectors. Prints
+/// executions, exec/s, coverage edges, corpus, crashes and hangs per target; every crash or
+/// hang is saved under <target>/fuzz/findings/<name>/ with how to replay it (cargo run -p
+/// fuzz -- run <name> <file>) and fails the run.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A target to fuzz (repeatable; default all: see --list).
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Seconds per target.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SECONDS)]
+    pub seconds: u64,
+    /// How many targets are fuzzed at a time.
+    #[arg(long, value_name = "J", default_value_t = 1)]
+    pub jobs: usize,
+    /// The instrumented build's opt-level (cargo-afl's AFL_OPT_LEVEL; default 3). 1 takes a
+    /// third less CPU to build and runs slower: what ci's short runs use.
+    #[arg(long, value_name = "L")]
+    pub opt_level: Option<String>,
+    /// List the targets (after the instrumented build) instead of fuzzing.
+    #[arg(long)]
+    pub list: bool,
 }
 
-fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut options = Options {
-        targets: Vec::new(),
-        seconds: DEFAULT_SECONDS,
-        jobs: 1,
-        list: false,
-        opt_level: None,
-    };
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| {
-            args.next()
-                .with_context(|| format!("{name} needs a value"))
-                .cloned()
-        };
-        match arg.as_str() {
-            "--target" => options.targets.push(value("--target")?),
-            "--seconds" => {
-                options.seconds = value("--seconds")?
-                    .parse()
-                    .context("--seconds takes a whole number")?
-            }
-            "--jobs" => {
-                options.jobs = value("--jobs")?
-                    .parse()
-                    .context("--jobs takes a whole number")?
-            }
-            "--list" => options.list = true,
-            "--opt-level" => options.opt_level = Some(value("--opt-level")?),
-            "--help" | "-h" => {
-                print!("{HELP}");
-                std::process::exit(0);
-            }
-            other => bail!("unknown option `{other}`\n\n{HELP}"),
-        }
-    }
+/// `cargo xtask fuzz ...`.
+pub fn main(options: Args) -> anyhow::Result<()> {
     ensure!(options.seconds > 0, "--seconds must be at least 1");
     ensure!(options.jobs > 0, "--jobs must be at least 1");
-    Ok(options)
-}
-
-pub fn main(args: &[String]) -> anyhow::Result<()> {
-    let options = options(args)?;
     let target = target_dir()?;
     let cargo_afl = install(&target)?;
     let binary = build(&cargo_afl, &target, options.opt_level.as_deref())?;
@@ -190,7 +156,7 @@ fn install(target: &Path) -> anyhow::Result<PathBuf> {
 }
 
 fn crate_cargo() -> std::ffi::OsString {
-    crate::cargo().get_program().to_owned()
+    crate::util::cargo().get_program().to_owned()
 }
 
 /// The instrumented `fuzz` binary: one `cargo afl build` (niced, so a shared machine keeps
@@ -235,11 +201,7 @@ fn build(cargo_afl: &Path, target: &Path, opt_level: Option<&str>) -> anyhow::Re
 
 /// `rustc -vV`'s `host:`.
 fn host_triple() -> anyhow::Result<String> {
-    let output = Command::new("rustc")
-        .arg("-vV")
-        .output()
-        .context("running rustc -vV")?;
-    String::from_utf8(output.stdout)?
+    rustc(&["-vV"])?
         .lines()
         .find_map(|line| line.strip_prefix("host: "))
         .map(str::to_owned)
@@ -283,7 +245,7 @@ fn run_all(
     binary: &Path,
     work: &Path,
     names: &[String],
-    options: &Options,
+    options: &Args,
 ) -> anyhow::Result<Vec<Run>> {
     let queue = std::sync::Mutex::new(names.iter().enumerate());
     let results = std::sync::Mutex::new(Vec::new());

@@ -7,20 +7,52 @@ use anyhow::{Context, bail};
 use conformance::expectations::Expectations;
 use conformance::matrix::{Matrix, Status};
 
-pub const USAGE: &str = "usage: cargo xtask matrix merge <matrix.json>... [--out <dir>] \
-                         [--expectations <file>]";
+/// Work with the matrix.json of sharded runs.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
 
-pub fn main(args: &[String]) -> anyhow::Result<()> {
-    match args.split_first() {
-        Some((command, rest)) if command == "merge" => merge(rest),
-        _ => bail!("{USAGE}"),
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    Merge(Merge),
+}
+
+/// Combine the matrix.json of every --shard K/N run and write all its reports.
+///
+/// The shards together make the whole matrix, reported as an unsharded run would. Fails if a cell is in two shards, the shards measured different commits or runtime
+/// versions, or a cell is unexpected.
+#[derive(clap::Args, Debug)]
+pub struct Merge {
+    /// The matrix.json of every shard (at least two).
+    #[arg(value_name = "MATRIX.JSON")]
+    pub inputs: Vec<PathBuf>,
+    /// Where the reports go [default: <target>/conformance/merged/].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The expected differences the merged cells are judged by.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "conformance/expectations.json"
+    )]
+    pub expectations: PathBuf,
+}
+
+/// `cargo xtask matrix ...`.
+pub fn main(args: Args) -> anyhow::Result<()> {
+    match args.command {
+        Command::Merge(merge) => self::merge(merge),
     }
 }
 
 /// CI's real round trip: the `native` column run as two shards and merged must have the
 /// cells of the same column run whole (the runner's unit test checks the split itself).
 pub fn check_round_trip() -> anyhow::Result<()> {
-    let dir = crate::target_dir()?.join("conformance").join("shards");
+    let dir = crate::util::target_dir()?
+        .join("conformance")
+        .join("shards");
     let run = |name: &str, extra: &[&str]| -> anyhow::Result<Matrix> {
         let out = dir.join(name);
         let mut args: Vec<String> = ["--runtime", "native", "--out"]
@@ -29,7 +61,7 @@ pub fn check_round_trip() -> anyhow::Result<()> {
             .collect();
         args.push(out.display().to_string());
         args.extend(extra.iter().map(|s| s.to_string()));
-        crate::test_all_runtimes(&args)?;
+        crate::harness::test_all_runtimes(&args)?;
         read(&out.join("matrix.json"))
     };
     let whole = run("whole", &[])?;
@@ -72,25 +104,14 @@ fn read(path: &std::path::Path) -> anyhow::Result<Matrix> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn merge(args: &[String]) -> anyhow::Result<()> {
-    let mut inputs = Vec::new();
-    let mut out = None;
-    let mut expectations = PathBuf::from("conformance/expectations.json");
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--out" => out = Some(PathBuf::from(args.next().context(USAGE)?)),
-            "--expectations" => expectations = PathBuf::from(args.next().context(USAGE)?),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            flag if flag.starts_with("--") => bail!("unknown option `{flag}`\n{USAGE}"),
-            path => inputs.push(PathBuf::from(path)),
-        }
-    }
+fn merge(args: Merge) -> anyhow::Result<()> {
+    let Merge {
+        inputs,
+        out,
+        expectations,
+    } = args;
     if inputs.len() < 2 {
-        bail!("give the matrix.json of every shard (at least two)\n{USAGE}");
+        bail!("give the matrix.json of every shard (at least two)");
     }
     let parts = inputs
         .iter()
@@ -99,7 +120,9 @@ fn merge(args: &[String]) -> anyhow::Result<()> {
     let merged = conformance::shard::merge(parts)?;
     let out = match out {
         Some(out) => out,
-        None => crate::target_dir()?.join("conformance").join("merged"),
+        None => crate::util::target_dir()?
+            .join("conformance")
+            .join("merged"),
     };
     let expectations = Expectations::load(&expectations)?;
     let written = conformance::report::write_all(&merged, &expectations, &out)?;

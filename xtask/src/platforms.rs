@@ -8,7 +8,11 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
-use crate::run_cmd;
+use conformance::target::Form;
+
+use crate::build::{Artifacts, GUEST_PROFILE};
+use crate::setup::npm_install;
+use crate::util::{cargo, run_cmd, shown, target_dir};
 
 /// Tools installed from crates.io with `cargo install --locked`: (crate, version, binary).
 /// The harness asks each binary for its version, so these pins live only here.
@@ -56,7 +60,7 @@ pub fn setup(tools: &Path, log: Option<&Path>) -> anyhow::Result<()> {
         }
         cargo_install(tools, krate, version, log)?;
     }
-    crate::npm_install(Path::new(CLOUDFLARE_NPM), &tools.join("cloudflare"))
+    npm_install(Path::new(CLOUDFLARE_NPM), &tools.join("cloudflare"))
 }
 
 /// The version of `package` in the workspace's Cargo.lock.
@@ -92,14 +96,13 @@ pub fn cargo_install(
     }
     let started = std::time::Instant::now();
     eprintln!("setup: installing {krate} {version} from crates.io (compiles it; minutes)");
-    let cargo = crate::cargo();
     let mut install = match log {
         Some(_) => {
             let mut nice = Command::new("nice");
-            nice.args(["-n", "10"]).arg(cargo.get_program());
+            nice.args(["-n", "10"]).arg(cargo().get_program());
             nice
         }
-        None => cargo,
+        None => cargo(),
     };
     install
         .args(["install", "--locked", "--force", "--root"])
@@ -113,7 +116,7 @@ pub fn cargo_install(
         // Its published Cargo.lock pins webpki-roots 1.0.11, which is not on crates.io (the
         // newest is 1.0.10): install from its source with only that line moved back.
         let source = crate_source(tools, krate, version)?;
-        let mut update = crate::cargo();
+        let mut update = cargo();
         update
             .args(["update", "-p", "webpki-roots", "--precise", "1.0.10"])
             .current_dir(&source);
@@ -144,19 +147,19 @@ fn run_logged(mut cmd: Command, log: &Path) -> anyhow::Result<()> {
         .append(true)
         .open(log)
         .with_context(|| format!("opening {}", log.display()))?;
-    writeln!(file, "$ {}", crate::shown(&cmd))?;
+    writeln!(file, "$ {}", shown(&cmd))?;
     let status = cmd
         .stdout(file.try_clone()?)
         .stderr(file)
         .status()
-        .with_context(|| format!("starting `{}`", crate::shown(&cmd)))?;
+        .with_context(|| format!("starting `{}`", shown(&cmd)))?;
     if !status.success() {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(30)..].join("\n");
         bail!(
             "`{}` failed ({status}); the end of {}:\n{tail}",
-            crate::shown(&cmd),
+            shown(&cmd),
             log.display()
         );
     }
@@ -189,15 +192,17 @@ fn crate_source(tools: &Path, krate: &str, version: &str) -> anyhow::Result<Path
     Ok(source)
 }
 
-/// Builds and packs every platform that can be built here. `artifacts` is the guest manifest
-/// (`artifacts.json`), `bin` the directory of the host binaries just built with the harness,
-/// `tools` where `setup` installed the platforms' tools.
-pub fn package(artifacts: &Path, bin: &Path, platforms: &Path, tools: &Path) -> anyhow::Result<()> {
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(artifacts).with_context(|| format!("reading {}", artifacts.display()))?,
-    )?;
+/// Builds and packs every platform that can be built here. `artifacts` are the guests (as
+/// `artifacts.json` lists them), `bin` the directory of the host binaries just built with
+/// the harness, `tools` where `setup` installed the platforms' tools.
+pub fn package(
+    artifacts: &Artifacts,
+    bin: &Path,
+    platforms: &Path,
+    tools: &Path,
+) -> anyhow::Result<()> {
     lambda(
-        &manifest,
+        artifacts,
         bin,
         &platforms.join("lambda-emulator").join("package"),
     )?;
@@ -213,13 +218,13 @@ pub fn package(artifacts: &Path, bin: &Path, platforms: &Path, tools: &Path) -> 
 /// An adapter built for its wasm target with the guests' profile, as its platform's CLI
 /// builds it (`fastly compute build`, `spin build`), copied into `dir`.
 fn wasm_adapter(artifact: &str, triple: &str, dir: &Path) -> anyhow::Result<()> {
-    let target = crate::target_dir()?;
-    let mut build = crate::cargo();
+    let target = target_dir()?;
+    let mut build = cargo();
     build.args([
         "build",
         "--quiet",
         "--profile",
-        crate::GUEST_PROFILE,
+        GUEST_PROFILE,
         "--target",
         triple,
     ]);
@@ -229,7 +234,7 @@ fn wasm_adapter(artifact: &str, triple: &str, dir: &Path) -> anyhow::Result<()> 
     run_cmd(build)?;
     std::fs::create_dir_all(dir)?;
     let file = format!("{artifact}.wasm");
-    let built = target.join(triple).join(crate::GUEST_PROFILE).join(&file);
+    let built = target.join(triple).join(GUEST_PROFILE).join(&file);
     std::fs::copy(&built, dir.join(&file))
         .with_context(|| format!("copying {}", built.display()))?;
     Ok(())
@@ -250,18 +255,18 @@ fn cloudflare(tools: &Path, dir: &Path) -> anyhow::Result<()> {
     let out = std::path::absolute(dir.join("build"))?;
     let mut build = Command::new(worker_build);
     build
-        .args(["--profile", crate::GUEST_PROFILE, "--out-dir"])
+        .args(["--profile", GUEST_PROFILE, "--out-dir"])
         .arg(&out)
         .current_dir("adapters/cloudflare")
         .env("WASM_BINDGEN_BIN", cargo_tool(tools, "wasm-bindgen-cli"))
         .env("ESBUILD_BIN", esbuild)
-        .env("CARGO_TARGET_DIR", crate::target_dir()?);
+        .env("CARGO_TARGET_DIR", target_dir()?);
     run_cmd(build).context("building the Cloudflare worker with worker-build")
 }
 
 /// Lambda: `bootstrap` (built with the harness, so it shares its wasmtime) and each
 /// service's component precompiled by it, as a provided.al2023 function's package holds them.
-fn lambda(manifest: &serde_json::Value, bin: &Path, package: &Path) -> anyhow::Result<()> {
+fn lambda(artifacts: &Artifacts, bin: &Path, package: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(package)?;
     let built = bin.join("bootstrap");
     let bootstrap = package.join("bootstrap");
@@ -278,14 +283,14 @@ fn lambda(manifest: &serde_json::Value, bin: &Path, package: &Path) -> anyhow::R
             .with_context(|| format!("copying {}", built.display()))?;
     }
     for service in ["token", "config", "thumbnail"] {
-        let wasm = manifest[service]["component"]
-            .as_str()
+        let wasm = artifacts
+            .get(service, Form::Component)
             .with_context(|| format!("no {service} component in the artifact manifest"))?;
         let cwasm = package.join(format!("{service}.cwasm"));
-        if new_binary || changed(Path::new(wasm), &cwasm)? {
+        if new_binary || changed(wasm, &cwasm)? {
             let mut precompile = std::process::Command::new(&bootstrap);
             precompile.arg("precompile").arg(wasm).arg(&cwasm);
-            run_cmd(precompile).with_context(|| format!("precompiling {wasm}"))?;
+            run_cmd(precompile).with_context(|| format!("precompiling {}", wasm.display()))?;
         }
     }
     Ok(())

@@ -149,7 +149,7 @@ impl WasmOpt {
     /// when the pinned lock file changed) with its cache in `<target>/conformance/wasm-opt`.
     /// `None`, with a warning, without npm: the build then ships its artifacts unoptimised.
     pub fn install(target: &Path) -> anyhow::Result<Option<WasmOpt>> {
-        if !crate::on_path("npm") {
+        if !crate::util::on_path("npm") {
             eprintln!(
                 "build: warning: npm not found, so no wasm-opt: the artifacts stay as cargo \
                  built them (install Node.js 20+ with npm)"
@@ -158,7 +158,7 @@ impl WasmOpt {
         }
         let conformance = target.join("conformance");
         let dir = conformance.join("tools").join("binaryen");
-        crate::npm_install(Path::new(BINARYEN_DIR), &dir)
+        crate::setup::npm_install(Path::new(BINARYEN_DIR), &dir)
             .context("installing binaryen from npm")?;
         let program = dir
             .join("node_modules")
@@ -198,10 +198,7 @@ impl WasmOpt {
         digest.update(module);
         digest.update(self.version.as_bytes());
         digest.update(FEATURES.concat().as_bytes());
-        let hex: String = digest.finalize()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = crate::util::hex(&digest.finalize()[..12]);
         let cached = self.cache.join(format!("{hex}.wasm"));
         if let Ok(bytes) = std::fs::read(&cached) {
             return Ok(bytes);
