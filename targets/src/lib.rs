@@ -8,12 +8,14 @@ use conformance::Target;
 
 pub use bench::bench_main;
 pub use child::child_main;
+pub use differential::differential_main;
 
 mod bench;
 mod chicory;
 mod child;
 mod cloudflare;
 mod command;
+mod differential;
 mod external;
 mod fastly;
 mod jco;

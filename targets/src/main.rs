@@ -143,6 +143,10 @@ fn main() -> ExitCode {
     if let Some(status) = targets::bench_main() {
         return status;
     }
+    // `harness differential ...`: native against wasm (`targets/src/differential/`).
+    if let Some(status) = targets::differential_main() {
+        return status;
+    }
     // A secret the harness has and never grants: the `deny-env-secret` probe checks that no
     // runtime passes the host's environment through to a guest.
     // SAFETY: nothing else runs yet: no other thread reads or writes the environment.

@@ -5,6 +5,7 @@
 
 mod bench;
 mod byo;
+mod differential;
 mod dist;
 mod fixtures;
 mod fuzz;
@@ -96,6 +97,11 @@ Commands:
                         use) of every target of the fuzz crate, N seconds each (default
                         60); fails on any crash or hang, saved under <target>/fuzz/findings.
                         `cargo xtask fuzz --help` says more.
+  differential [--service S] [--inputs DIR] [--limit N] [--seconds N]
+                        The native core against the component and the command on
+                        wasmtime, byte for byte, on fuzz seeds, AFL++ corpora and mutated
+                        vector requests; fails on an unexplained difference.
+                        `cargo xtask differential --help` says more.
   ci                    What CI runs: fmt check; setup (the platforms' tools in the
                         background); a build of every host crate and test with clippy
                         as the workspace wrapper and warnings denied (the later host
@@ -167,6 +173,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
             _ => bail!("usage: cargo xtask fixtures [--check]"),
         },
         "fuzz" => fuzz::main(rest),
+        "differential" => differential::main(rest),
         "ci" => ci(),
         "check-wasmedge" => check_wasmedge(),
         "help" | "--help" | "-h" => {
