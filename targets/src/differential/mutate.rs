@@ -185,17 +185,18 @@ fn config(request: Value, names: &[String], donor: &Value, rng: &mut Rng) -> Opt
     let mut request: config_core::json::Request = serde_json::from_value(request).ok()?;
     // A third of JSON documents stay JSON: a value changed, added or removed, so the
     // validator (not the parser) sees them.
-    if request.format == config_core::DocumentFormat::Json && rng.one_in(3) {
-        if let Ok(mut value) = serde_json::from_str::<Value>(&request.document) {
-            for _ in 0..1 + rng.below(3) {
-                mutate_value(&mut value, rng);
-            }
-            request.document = value.to_string();
-            if rng.one_in(4) && !names.is_empty() {
-                request.schema = rng.pick(names).clone();
-            }
-            return json(request);
+    if request.format == config_core::DocumentFormat::Json
+        && rng.one_in(3)
+        && let Ok(mut value) = serde_json::from_str::<Value>(&request.document)
+    {
+        for _ in 0..1 + rng.below(3) {
+            mutate_value(&mut value, rng);
         }
+        request.document = value.to_string();
+        if rng.one_in(4) && !names.is_empty() {
+            request.schema = rng.pick(names).clone();
+        }
+        return json(request);
     }
     let mut document = request.document.into_bytes();
     for _ in 0..1 + rng.below(4) {
