@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use config_core::documents;
+use config_core::json::Request;
 use config_core::violations;
 use config_core::{Config, DocumentFormat, Error, Limits, NamedSchema, Outcome, Validator};
 use serde_json::Value;
@@ -31,7 +32,8 @@ fn budget(limits: &Limits) -> Budget {
 const KEYWORDS: &str = include_str!("../../conformance/vectors/config/keywords.json");
 const SERVICE: &str = include_str!("../../conformance/vectors/config/service-config.json");
 
-static VALIDATORS: LazyLock<Vec<(Validator, Vec<String>, Limits)>> = LazyLock::new(|| {
+/// Each set's validator, its schema names (sorted, as the validator lists them) and config.
+static VALIDATORS: LazyLock<Vec<(Validator, Vec<String>, Config)>> = LazyLock::new(|| {
     [KEYWORDS, SERVICE]
         .into_iter()
         .map(|text| {
@@ -40,7 +42,7 @@ static VALIDATORS: LazyLock<Vec<(Validator, Vec<String>, Limits)>> = LazyLock::n
                 .expect("the vectors' config is valid");
             let validator = Validator::new(&config).expect("the vectors' schema set compiles");
             let names = validator.schema_names().map(str::to_owned).collect();
-            (validator, names, config.limits)
+            (validator, names, config)
         })
         .collect()
 });
@@ -129,20 +131,89 @@ fn format_of(byte: u8) -> DocumentFormat {
 /// `config-validate`: byte 0 picks the schema set (bit 0) and the format (bits 1-2), byte 1
 /// the schema; the rest is the document.
 pub fn validate(data: &[u8]) {
-    let mut input = Input::new(data);
-    let pick = input.u8();
-    let schema = input.u8();
-    let Some(document) = text(input.rest()) else {
+    let Some((set, name, document, format)) = validate_pick(data) else {
         return;
     };
-    let (validator, names, limits) = &VALIDATORS[usize::from(pick & 1)];
-    let name = &names[usize::from(schema) % names.len()];
+    let (validator, _, config) = &VALIDATORS[set];
+    let limits = &config.limits;
     let budget = budget(limits);
-    let result = validator.validate(name, document, format_of(pick >> 1));
+    let result = validator.validate(name, document, format);
     budget.check("validating");
     match result {
         Ok(outcome) => check_outcome(&outcome, limits),
         Err(error) => check_error(&error),
+    }
+}
+
+/// What `config-validate` reads off `data`: the set, the schema's name, the document (`None`
+/// when it is not UTF-8) and its format.
+fn validate_pick(data: &[u8]) -> Option<(usize, &'static str, &str, DocumentFormat)> {
+    let mut input = Input::new(data);
+    let pick = input.u8();
+    let schema = input.u8();
+    let document = text(input.rest())?;
+    let set = usize::from(pick & 1);
+    let names = &VALIDATORS[set].1;
+    let name = names[usize::from(schema) % names.len()].as_str();
+    Some((set, name, document, format_of(pick >> 1)))
+}
+
+/// The JSON-form request `config-validate` makes of `data`.
+pub(crate) fn validate_request(data: &[u8]) -> Option<Request> {
+    let (set, name, document, format) = validate_pick(data)?;
+    Some(Request {
+        config: VALIDATORS[set].2.clone(),
+        schema: name.to_owned(),
+        document: document.to_owned(),
+        format,
+    })
+}
+
+/// The JSON-form request the parsing targets (`config-json`, `-yaml`, `-toml`) make of
+/// `data`: the document in `format`, under [`LIMITS`], validated with one schema of the
+/// keywords set (picked by the input's length).
+pub(crate) fn parse_request(data: &[u8], format: DocumentFormat) -> Option<Request> {
+    let (_, names, config) = &VALIDATORS[0];
+    Some(Request {
+        config: Config {
+            limits: LIMITS,
+            ..config.clone()
+        },
+        schema: names[data.len() % names.len()].clone(),
+        document: text(data)?.to_owned(),
+        format,
+    })
+}
+
+/// The JSON-form request `config-schemas` makes of `data`: the set (see [`schemas`]), one
+/// of its schemas and one of the fixed documents (both picked by the input's length).
+pub(crate) fn schemas_request(data: &[u8]) -> Option<Request> {
+    let schemas = schema_set(text(data)?);
+    let schema = match schemas.len() {
+        0 => "s".to_owned(),
+        n => schemas[data.len() % n].name.clone(),
+    };
+    Some(Request {
+        config: Config {
+            schemas,
+            limits: LIMITS,
+            assert_formats: true,
+        },
+        schema,
+        document: DOCUMENTS[data.len() % DOCUMENTS.len()].to_owned(),
+        format: DocumentFormat::Json,
+    })
+}
+
+/// `config-schemas`' reading of its input: a JSON array of `{"name", "schema"}` is the set;
+/// any other JSON text is one schema called `s`.
+fn schema_set(text: &str) -> Vec<NamedSchema> {
+    match serde_json::from_str::<Vec<NamedSchema>>(text) {
+        Ok(set) => set,
+        Err(_) => vec![NamedSchema {
+            name: "s".to_owned(),
+            schema: text.to_owned(),
+        }],
     }
 }
 
@@ -162,13 +233,7 @@ const DOCUMENTS: [&str; 8] = [
 /// is one schema called `s`.
 pub fn schemas(data: &[u8]) {
     let Some(text) = text(data) else { return };
-    let schemas = match serde_json::from_str::<Vec<NamedSchema>>(text) {
-        Ok(set) => set,
-        Err(_) => vec![NamedSchema {
-            name: "s".to_owned(),
-            schema: text.to_owned(),
-        }],
-    };
+    let schemas = schema_set(text);
     let config = Config {
         schemas,
         limits: LIMITS,

@@ -18,6 +18,7 @@ mod config;
 mod conformance_loaders;
 mod http;
 mod input;
+pub mod requests;
 mod seeds;
 mod thumbnail;
 mod token;

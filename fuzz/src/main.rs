@@ -4,13 +4,17 @@
 //! fuzz <target>                       under afl-fuzz (a `cargo afl build --features afl` build)
 //! fuzz run <target> <file|dir>...     replay inputs (any build; a crash reproduces here)
 //! fuzz seeds <target> <dir>           write the target's generated seed corpus
+//! fuzz requests <target> [<file|dir>...]
+//!                                     the inputs (default: the target's seeds) as service
+//!                                     requests, one JSON line each (`fuzz::requests`)
 //! fuzz list                           the targets
 //! ```
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: fuzz <target> | fuzz run <target> <file|dir>... | fuzz seeds <target> <dir> | fuzz list";
+const USAGE: &str = "usage: fuzz <target> | fuzz run <target> <file|dir>... | fuzz seeds <target> <dir> | fuzz requests <target> [<file|dir>...] | fuzz list";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
             }
         }
         ["run", name, paths @ ..] if !paths.is_empty() => replay(find(name), paths),
+        ["requests", name, paths @ ..] => requests(find(name), paths),
         [name] => fuzz_loop(find(name)),
         _ => {
             eprintln!("{USAGE}");
@@ -55,24 +60,13 @@ fn find(name: &str) -> &'static fuzz::Target {
 /// Runs each file (a directory: each file in it, sorted), naming it first, so the last
 /// name printed is the input that crashed.
 fn replay(target: &fuzz::Target, paths: &[&str]) -> ExitCode {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let path = Path::new(path);
-        if path.is_dir() {
-            let mut inside: Vec<PathBuf> = match std::fs::read_dir(path) {
-                Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-                Err(e) => {
-                    eprintln!("fuzz: reading {}: {e}", path.display());
-                    return ExitCode::FAILURE;
-                }
-            };
-            inside.retain(|p| p.is_file());
-            inside.sort();
-            files.extend(inside);
-        } else {
-            files.push(path.to_owned());
+    let files = match files(paths) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("fuzz: {e}");
+            return ExitCode::FAILURE;
         }
-    }
+    };
     for file in &files {
         let data = match std::fs::read(file) {
             Ok(data) => data,
@@ -107,4 +101,76 @@ fn fuzz_loop(target: &'static fuzz::Target) -> ExitCode {
         target.name, target.name
     );
     ExitCode::FAILURE
+}
+
+/// The files of `paths`: each file, and each file in each directory (sorted).
+fn files(paths: &[&str]) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let path = Path::new(path);
+        if path.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("reading {}: {e}", path.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            inside.retain(|p| p.is_file());
+            inside.sort();
+            files.extend(inside);
+        } else {
+            files.push(path.to_owned());
+        }
+    }
+    Ok(files)
+}
+
+/// `fuzz requests`: each input (the target's seeds when no path is given) that is a request
+/// of a service, as one JSON line on stdout: `{"origin", "service", "request"}`.
+fn requests(target: &fuzz::Target, paths: &[&str]) -> ExitCode {
+    if fuzz::requests::service_of(target.name).is_none() {
+        eprintln!(
+            "fuzz: the inputs of `{}` are not service requests",
+            target.name
+        );
+        return ExitCode::FAILURE;
+    }
+    let inputs: Vec<(String, Vec<u8>)> = if paths.is_empty() {
+        (target.seeds)()
+            .into_iter()
+            .map(|(name, data)| (format!("seed:{}/{name}", target.name), data))
+            .collect()
+    } else {
+        let files = match files(paths) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("fuzz: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let mut inputs = Vec::new();
+        for file in files {
+            match std::fs::read(&file) {
+                Ok(data) => inputs.push((file.display().to_string(), data)),
+                Err(e) => {
+                    eprintln!("fuzz: reading {}: {e}", file.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        inputs
+    };
+    let mut out = std::io::stdout().lock();
+    let (mut written, total) = (0, inputs.len());
+    for (origin, data) in inputs {
+        if let Some(request) = fuzz::requests::request(target.name, &data) {
+            if writeln!(out, "{}", fuzz::requests::line(&origin, &request)).is_err() {
+                return ExitCode::FAILURE;
+            }
+            written += 1;
+        }
+    }
+    eprintln!(
+        "fuzz: {}: {written} of {total} inputs are requests",
+        target.name
+    );
+    ExitCode::SUCCESS
 }

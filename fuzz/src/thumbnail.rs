@@ -65,6 +65,12 @@ fn run(image: &[u8], limits: Limits, request: &Request) {
 /// the buffer check: the fuzzer explores sniffing, each format's header and EXIF, the
 /// geometry and every limit before it, and never pays for pixels.
 pub fn header(data: &[u8]) {
+    let (limits, request) = header_options();
+    run(data, limits, &request);
+}
+
+/// `thumbnail-header`'s limits and request.
+fn header_options() -> (Limits, Request) {
     let limits = Limits {
         max_input_bytes: 1 << 20,
         max_pixels: u64::from(MAX_DIMENSION) * u64::from(MAX_DIMENSION),
@@ -79,7 +85,17 @@ pub fn header(data: &[u8]) {
         upscale: true,
         background: None,
     };
-    run(data, limits, &request);
+    (limits, request)
+}
+
+/// The JSON-form request `thumbnail-header` makes of `data`.
+pub(crate) fn header_request(data: &[u8]) -> JsonRequest {
+    let (limits, request) = header_options();
+    JsonRequest {
+        config: Config { limits },
+        image: data.to_vec(),
+        request,
+    }
 }
 
 /// Tight limits for decoding: 512 x 512 pixels, a 1 MiB decode buffer.
@@ -96,8 +112,13 @@ fn decode(data: &[u8], format: ImageFormat) {
     if ImageFormat::sniff(data) != Some(format) {
         return;
     }
+    run(data, TIGHT, &decode_options(data));
+}
+
+/// The decoding targets' request for `data`.
+fn decode_options(data: &[u8]) -> Request {
     let output = [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::Webp][data.len() % 3];
-    let request = Request {
+    Request {
         width: 24,
         height: 16,
         fit: Fit::Contain,
@@ -105,8 +126,17 @@ fn decode(data: &[u8], format: ImageFormat) {
         quality: Some(50),
         upscale: false,
         background: Some(Rgb { r: 1, g: 2, b: 3 }),
-    };
-    run(data, TIGHT, &request);
+    }
+}
+
+/// The JSON-form request the decoding targets (`thumbnail-jpeg`, `-png`, `-gif`, `-webp`)
+/// make of `data`: the image under [`TIGHT`] limits, whatever format it sniffs as.
+pub(crate) fn decode_request(data: &[u8]) -> JsonRequest {
+    JsonRequest {
+        config: Config { limits: TIGHT },
+        image: data.to_vec(),
+        request: decode_options(data),
+    }
 }
 
 pub fn jpeg(data: &[u8]) {
@@ -129,6 +159,29 @@ pub fn webp(data: &[u8]) {
 /// width and height up to a little past [`MAX_DIMENSION`]; fit, format, quality, upscale,
 /// background), then the image, through the JSON form as the command serves it.
 pub fn request(data: &[u8]) {
+    let json = request_request(data);
+    let (limits, request) = (json.config.limits, json.request.clone());
+    let budget = budget(&limits, json.image.len());
+    let response = serve(&json);
+    budget.check("thumbnailing");
+    serde_json::to_string(&response).expect("a response serialises");
+    match response {
+        Response::Err(error) => assert_code("thumbnail", error.code.as_str()),
+        Response::Ok(output) => check(
+            &Ok(Thumbnail {
+                format: output.format,
+                width: output.width,
+                height: output.height,
+                bytes: output.bytes,
+            }),
+            &request,
+            &limits,
+        ),
+    }
+}
+
+/// The JSON-form request `thumbnail-request` makes of `data`.
+pub(crate) fn request_request(data: &[u8]) -> JsonRequest {
     let mut input = Input::new(data);
     let power = |byte: u8, max: u8| match byte % (max + 1) {
         0 => 0,
@@ -167,27 +220,10 @@ pub fn request(data: &[u8]) {
         upscale,
         background,
     };
-    let json = JsonRequest {
+    JsonRequest {
         config: Config { limits },
         image: input.rest().to_vec(),
-        request: request.clone(),
-    };
-    let budget = budget(&limits, json.image.len());
-    let response = serve(&json);
-    budget.check("thumbnailing");
-    serde_json::to_string(&response).expect("a response serialises");
-    match response {
-        Response::Err(error) => assert_code("thumbnail", error.code.as_str()),
-        Response::Ok(output) => check(
-            &Ok(Thumbnail {
-                format: output.format,
-                width: output.width,
-                height: output.height,
-                bytes: output.bytes,
-            }),
-            &request,
-            &limits,
-        ),
+        request,
     }
 }
 

@@ -103,6 +103,13 @@ pub fn jws(data: &[u8]) {
 /// header checks after parsing and every claim check; verified through the JSON form with
 /// the whole key set, as the command does.
 pub fn verify(data: &[u8]) {
+    check_response(&serve(&verify_request(data), || {
+        unreachable!("the request has `now`")
+    }));
+}
+
+/// The JSON-form request `token-verify` makes of `data`.
+pub(crate) fn verify_request(data: &[u8]) -> Request {
     let mut input = Input::new(data);
     let strict = input.u8() & 1 == 1;
     let offset = i64::from(input.u16() as i16) * 60;
@@ -116,12 +123,35 @@ pub fn verify(data: &[u8]) {
     if strict {
         config.policy = FIXED.strict.clone();
     }
-    let request = Request {
+    Request {
         config,
         token,
         now: Some(NOW + offset),
-    };
-    check_response(&serve(&request, || unreachable!("the request has `now`")));
+    }
+}
+
+/// The JSON-form request `token-jws` makes of `data`: the token against the all-algorithms
+/// key set at the vectors' time (`None` for bytes that are not UTF-8).
+pub(crate) fn jws_request(data: &[u8]) -> Option<Request> {
+    Some(Request {
+        config: FIXED.config.clone(),
+        token: text(data)?.to_owned(),
+        now: Some(NOW),
+    })
+}
+
+/// The JSON-form request `token-jwks` makes of `data`: the JWKS with the default policy, and
+/// one of the vectors' valid tokens (picked by the input's length) to verify against it.
+pub(crate) fn jwks_request(data: &[u8]) -> Option<Request> {
+    let token = &FIXED.tokens[data.len() % FIXED.tokens.len()];
+    Some(Request {
+        config: Config {
+            jwks: text(data)?.to_owned(),
+            policy: Policy::default(),
+        },
+        token: token.clone(),
+        now: Some(NOW),
+    })
 }
 
 /// A compact JWS of `header` and `payload` with the HS256 key.

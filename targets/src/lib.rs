@@ -8,12 +8,14 @@ use conformance::Target;
 
 pub use bench::{Args as BenchArgs, main as bench_main};
 pub use child::serve as serve_child;
+pub use differential::{Args as DifferentialArgs, differential_main};
 
 mod bench;
 mod chicory;
 mod child;
 mod cloudflare;
 mod command;
+mod differential;
 mod external;
 mod fastly;
 mod jco;

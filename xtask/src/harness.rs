@@ -247,7 +247,7 @@ mod tests {
         assert!(parse(&["test-all-runtimes", "--help"]).help);
         let args = parse(&["test-all-runtimes", "--runtime", "wasmi", "-h"]);
         assert!(!args.help && asks_help(&args.rest));
-        for command in ["bench", "byo-examples"] {
+        for command in ["bench", "byo-examples", "differential"] {
             let parsed = crate::Cli::try_parse_from(["cargo xtask", command, "--quick", "--help"]);
             assert!(parsed.is_ok(), "{command} --help reached clap: {parsed:?}");
         }
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn the_pass_through_commands_print_their_own_help() {
-        for command in ["test-all-runtimes", "byo-examples", "bench"] {
+        for command in ["test-all-runtimes", "byo-examples", "bench", "differential"] {
             crate::print_help(command).unwrap();
         }
         assert!(crate::print_help("no-such-command").is_err());

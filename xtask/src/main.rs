@@ -8,6 +8,7 @@ mod bench;
 mod build;
 mod byo;
 mod ci;
+mod differential;
 mod dist;
 mod fixtures;
 mod fuzz;
@@ -61,15 +62,16 @@ enum Command {
     Bench(bench::Args),
     Fixtures(fixtures::Args),
     Fuzz(fuzz::Args),
+    Differential(differential::Args),
     /// What CI runs.
     ///
     /// fmt check; setup (the platforms' tools in the background); a build of every host
     /// crate and test with clippy as the workspace wrapper and warnings denied (the later
     /// host builds are that one); clippy for the wasm targets (guests, probes, byo examples,
     /// wasm adapters); fixtures --check, every fuzz target for 10 s (fuzz --opt-level 1),
-    /// test-all-runtimes --diff, a --shard 1/2 + 2/2 merge of the native column,
-    /// byo-examples, bench --quick (a smoke run; goals not asserted), dist
-    /// --check-reproducible, dist --check-bundle, then the unit tests.
+    /// test-all-runtimes --diff, differential --limit 2000, a --shard 1/2 + 2/2 merge of
+    /// the native column, byo-examples, bench --quick (a smoke run; goals not asserted),
+    /// dist --check-reproducible, dist --check-bundle, then the unit tests.
     Ci,
     /// clippy on the WasmEdge child's code without libwasmedge (its own CI job).
     ///
@@ -105,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(args) => bench::main(args),
         Command::Fixtures(args) => fixtures::main(args, &root),
         Command::Fuzz(args) => fuzz::main(args),
+        Command::Differential(args) => differential::main(args),
         Command::Ci => ci::ci(),
         Command::CheckWasmedge => ci::check_wasmedge(),
     }

@@ -136,15 +136,15 @@ impl<T: 'static> crate::Guest<T> for Validator {
     }
 }
 
+/// The JSON form of a refusal, as the core writes it (`config_core::Error`): an absent
+/// `location` is left out, not `null`, so the component's response is the native one byte
+/// for byte (found by `cargo xtask differential`).
 fn error_json(error: &Error) -> Value {
-    let location = error
-        .location
-        .map(|l| json!({"line": l.line, "column": l.column}));
-    json!({"err": {
-        "code": code_name(error.code),
-        "message": error.message,
-        "location": location,
-    }})
+    let mut err = json!({"code": code_name(error.code), "message": error.message});
+    if let Some(l) = error.location {
+        err["location"] = json!({"line": l.line, "column": l.column});
+    }
+    json!({ "err": err })
 }
 
 fn code_name(code: ErrorCode) -> String {
@@ -155,6 +155,31 @@ fn code_name(code: ErrorCode) -> String {
 mod tests {
     use super::portable::config::types::ErrorCode as Wit;
     use config_core::ErrorCode as Core;
+
+    /// A refusal's JSON form is the core's own serialisation, with and without `location`.
+    #[test]
+    fn errors_are_written_as_the_core_writes_them() {
+        for at in [None, Some((3, 7))] {
+            let wit = super::Error {
+                code: Wit::ParseError,
+                message: "m".into(),
+                location: at.map(|(line, column)| super::portable::config::types::Location {
+                    line,
+                    column,
+                }),
+            };
+            let core = config_core::json::Response::Err(config_core::Error {
+                code: Core::ParseError,
+                message: "m".into(),
+                location: at.map(|(line, column)| config_core::Location { line, column }),
+            });
+            assert_eq!(
+                super::error_json(&wit).to_string(),
+                // As the command writes it (`command_stdio`: through a `Value`).
+                serde_json::to_value(&core).unwrap().to_string()
+            );
+        }
+    }
 
     /// The WIT enum and the core enum must list the same codes in the same order.
     #[test]

@@ -103,8 +103,15 @@ impl<T: 'static> crate::Guest<T> for Token {
     }
 }
 
+/// The JSON form of a refusal, as the core writes it (`token_core::Error`): an absent
+/// `field` is left out, not `null`, so the component's response is the native one byte for
+/// byte (found by `cargo xtask differential`).
 fn error_json(error: &Error) -> Value {
-    json!({"err": {"code": code_name(error.code), "message": error.message, "field": error.field}})
+    let mut err = json!({"code": code_name(error.code), "message": error.message});
+    if let Some(field) = &error.field {
+        err["field"] = json!(field);
+    }
+    json!({ "err": err })
 }
 
 fn code_name(code: ErrorCode) -> String {
@@ -115,6 +122,28 @@ fn code_name(code: ErrorCode) -> String {
 mod tests {
     use super::portable::token::types::ErrorCode as Wit;
     use token_core::ErrorCode as Core;
+
+    /// A refusal's JSON form is the core's own serialisation, with and without `field`.
+    #[test]
+    fn errors_are_written_as_the_core_writes_them() {
+        for field in [None, Some("exp".to_owned())] {
+            let wit = super::Error {
+                code: Wit::Expired,
+                message: "m".into(),
+                field: field.clone(),
+            };
+            let core = token_core::json::Response::Err(token_core::Error {
+                code: Core::Expired,
+                message: "m".into(),
+                field,
+            });
+            assert_eq!(
+                super::error_json(&wit).to_string(),
+                // As the command writes it (`command_stdio`: through a `Value`).
+                serde_json::to_value(&core).unwrap().to_string()
+            );
+        }
+    }
 
     /// The WIT enum and the core enum must list the same codes in the same order.
     #[test]

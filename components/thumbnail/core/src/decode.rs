@@ -65,6 +65,17 @@ fn image_error(format: ImageFormat, e: ImageError) -> Error {
     }
 }
 
+/// The width and height a PNG's IHDR chunk (the first, right after the signature) says,
+/// if it is there; nothing else about the file is checked.
+pub(crate) fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let ihdr = bytes.get(8..24)?;
+    if &ihdr[4..8] != b"IHDR" {
+        return None;
+    }
+    let be = |at: usize| u32::from_be_bytes([ihdr[at], ihdr[at + 1], ihdr[at + 2], ihdr[at + 3]]);
+    Some((be(8), be(12)))
+}
+
 /// Limits for `image`'s decoders: no side longer than `max-pixels`, allocations within
 /// `max-alloc-bytes`.
 fn image_limits(limits: &Limits) -> image::Limits {

@@ -273,15 +273,19 @@ impl Thumbnailer {
                 "not a JPEG, PNG, WebP or GIF file (by its first bytes)",
             )
         })?;
+        // A PNG's size is checked from its IHDR before the decoder sees it: the png crate
+        // sizes its buffers in `usize`, so on 32-bit targets (wasm32) a huge image fails
+        // inside the decoder ("Memory limit exceeded") where a 64-bit host gets to the
+        // check below; checked first, every target gives the same answer. Found by `cargo
+        // xtask differential`.
+        if format == ImageFormat::Png
+            && let Some((width, height)) = decode::png_dimensions(image)
+        {
+            check_pixels(width, height, limits)?;
+        }
         let mut source = decode::Source::open(format, image, limits)?;
         let (width, height) = source.dimensions();
-        let pixels = u64::from(width) * u64::from(height);
-        if pixels > limits.max_pixels {
-            return Err(too_large(format!(
-                "the image is {width}x{height} = {pixels} pixels; the limit is {}",
-                limits.max_pixels
-            )));
-        }
+        check_pixels(width, height, limits)?;
         let orientation = source.orientation();
         let (ow, oh) = orientation.oriented(width, height);
         let plan = plan(
@@ -347,6 +351,18 @@ fn check_request(request: &Request) -> Result<(), Error> {
     {
         return Err(invalid_request(format!(
             "quality must be in 1..=100, not {quality}"
+        )));
+    }
+    Ok(())
+}
+
+/// `too-large` when a `width` x `height` image has more pixels than `max-pixels`.
+fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<(), Error> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.max_pixels {
+        return Err(too_large(format!(
+            "the image is {width}x{height} = {pixels} pixels; the limit is {}",
+            limits.max_pixels
         )));
     }
     Ok(())

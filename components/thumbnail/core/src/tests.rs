@@ -749,3 +749,32 @@ fn unusable_profiles_are_ignored() {
     );
     assert_eq!(grey, [128]);
 }
+
+/// A PNG's pixel count is checked from its IHDR before the decoder reads it, so a huge
+/// image gets the same `too-large` (and message) on 32- and 64-bit targets: on wasm32 the
+/// png crate's `usize` buffer arithmetic used to refuse it first with a message of its own
+/// (found by `cargo xtask differential`). Here the IHDR's CRC is wrong: the decoder alone
+/// would call the file undecodable, so this fails if the check comes after it.
+#[test]
+fn a_png_too_large_by_its_header_is_refused_before_decoding() {
+    let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    png.extend(100_000u32.to_be_bytes());
+    png.extend(100_000u32.to_be_bytes());
+    png.extend([8, 6, 0, 0, 0]); // 8-bit RGBA, no interlace
+    png.extend([0, 0, 0, 0]); // not the CRC
+    let thumbnailer = Thumbnailer::new(&Config { limits: limits() }).unwrap();
+    let request = request(64, 64, Fit::Contain, ImageFormat::Png);
+    let error = thumbnailer.thumbnail(&png, &request).unwrap_err();
+    assert_eq!(error.code, ErrorCode::TooLarge, "{error:?}");
+    assert_eq!(
+        error.message,
+        format!(
+            "the image is 100000x100000 = 10000000000 pixels; the limit is {}",
+            limits().max_pixels
+        )
+    );
+    // Without an IHDR first, nothing is read from the header here: the decoder decides.
+    png[12..16].copy_from_slice(b"IHDX");
+    let error = thumbnailer.thumbnail(&png, &request).unwrap_err();
+    assert_eq!(error.code, ErrorCode::Undecodable, "{error:?}");
+}

@@ -1,5 +1,5 @@
 //! The harness's command line: a conformance run (the default, or `harness run`), the
-//! benchmarks (`harness bench`) and the hidden child mode (`harness wasm-child`).
+//! benchmarks (`harness bench`), the differential runs (`harness differential`) and the hidden child mode (`harness wasm-child`).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -26,6 +26,10 @@ pub enum Command {
     /// Measure the services natively and on the wasm runtimes and write bench.json
     /// (`cargo xtask bench` runs it and renders BENCHMARKS.md).
     Bench(targets::BenchArgs),
+    /// Run requests beyond the vectors (fuzz seeds, AFL++ corpora, mutated vector requests)
+    /// on the native core and on each wasm form on wasmtime, and fail on any response that
+    /// is not byte for byte the native one (`cargo xtask differential` runs it).
+    Differential(targets::DifferentialArgs),
     /// A runtime's child process running one guest (`targets/src/child.rs`; the protocol is
     /// the `wasm-child` crate's).
     #[command(hide = true)]
