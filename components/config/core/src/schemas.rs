@@ -59,6 +59,37 @@ impl Retrieve for NotInSet {
     }
 }
 
+/// Used while the registry crawls the set: fetches nothing either, but notes each URI
+/// outside the set and lets the crawl go on (with an empty schema in its place), so the
+/// error names the first such URI in sorted order, not whichever the crawl's hash-map order
+/// reached first (which differs between native and wasm builds, and between runs).
+#[derive(Clone, Default)]
+struct OutsideSet(std::sync::Arc<std::sync::Mutex<BTreeSet<String>>>);
+
+impl OutsideSet {
+    fn first(&self) -> Option<String> {
+        let uris = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        uris.first().cloned()
+    }
+}
+
+impl Retrieve for OutsideSet {
+    fn retrieve(
+        &self,
+        uri: &Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let mut uris = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        uris.insert(uri.as_str().to_owned());
+        Ok(json!({}))
+    }
+}
+
 /// One parsed schema of the set, before compiling: its contents with its own draft, which
 /// it keeps wherever a `$ref` reaches it from.
 struct Parsed<'a> {
@@ -206,11 +237,18 @@ pub(crate) fn compile(schemas: &[NamedSchema], assert_formats: bool) -> Result<C
     // Each resource enters the registry with its own draft, so its anchors and embedded
     // resources are found by that draft's rules (`$id: "#a"` is an anchor in drafts 6 and 7,
     // `id` names a resource in draft 4), also when a schema of another draft refers to it.
+    let outside = OutsideSet::default();
     let registry = Registry::new()
-        .retriever(NotInSet)
+        .retriever(outside.clone())
         .extend(parsed.iter().map(|s| (name_uri(s.name), &s.resource)))
-        .and_then(|builder| builder.prepare())
-        .map_err(|e| referencing_error(None, &e))?;
+        .and_then(|builder| builder.prepare());
+    if let Some(uri) = outside.first() {
+        return Err(Error::new(
+            ErrorCode::UnresolvableRef,
+            format!("`$ref` to `{uri}`, which is not in the configured schema set"),
+        ));
+    }
+    let registry = registry.map_err(|e| referencing_error(None, &e))?;
 
     let definitions: serde_json::Map<String, Value> = parsed
         .iter()

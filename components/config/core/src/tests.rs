@@ -895,3 +895,31 @@ fn unevaluated_items_are_matched_from_the_end() {
     assert_eq!(unevaluated_indices(&json!([1]), &texts(&["2"])), None);
     assert_eq!(unevaluated_indices(&json!({}), &texts(&["1"])), None);
 }
+
+#[test]
+fn a_set_with_several_refs_outside_it_names_the_same_one_every_time() {
+    // The registry crawls in hash-map order, which differs between runs natively and
+    // between native and wasm: the error must not.
+    let set = config(vec![
+        schema(
+            "a",
+            json!({"properties": {
+                "z": {"$ref": "https://z.example/schema"},
+                "m": {"$ref": "https://m.example/schema#/$defs/x"},
+                "b": {"$ref": "b"}
+            }}),
+        ),
+        schema(
+            "b",
+            json!({"items": {"$ref": "https://c.example/items"}, "not": {"$ref": "missing"}}),
+        ),
+    ]);
+    for _ in 0..32 {
+        let error = refused(&set);
+        assert_eq!(error.code, ErrorCode::UnresolvableRef, "{error}");
+        assert_eq!(
+            error.message,
+            "`$ref` to `config:///missing`, which is not in the configured schema set"
+        );
+    }
+}
