@@ -14,6 +14,7 @@ use crate::probes::Manifest;
 use crate::report::diff::{Scope, diff};
 use crate::report::{self, baseline, changelog};
 use crate::run::CommandCase;
+use crate::target::Form;
 use crate::vectors::Group;
 
 /// What a run asks for: the vectors and probes (or a user's modules) and the filters on them.
@@ -98,6 +99,18 @@ impl Selection<'_> {
             None => PathBuf::from("conformance/expectations.json"),
         }
     }
+}
+
+/// Form names as given on a command line (`native`, `component`, `command`, `http`).
+pub fn parse_forms(names: &[String]) -> anyhow::Result<Vec<Form>> {
+    names
+        .iter()
+        .map(|name| {
+            Form::parse(name).with_context(|| {
+                format!("unknown form `{name}`; known: native, component, command, http")
+            })
+        })
+        .collect()
 }
 
 /// The committed files a run is compared with and `--update` rewrites.

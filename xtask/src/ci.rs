@@ -10,7 +10,7 @@ use crate::build::{build, guest_packages};
 use crate::harness::{harness, host_packages, test_all_runtimes};
 use crate::setup::{WASM_TARGETS, setup_host, tools_dir};
 use crate::util::{cargo, project_root, run_cmd, rustc};
-use crate::{bench, byo, dist, fixtures, fuzz, matrix, platforms};
+use crate::{bench, byo, differential, dist, fixtures, fuzz, matrix, platforms};
 
 /// Set by `ci`: from then on every host build of this workspace lints as it compiles.
 static LINT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -94,6 +94,12 @@ pub fn ci() -> anyhow::Result<()> {
     // Only statuses are compared, and runtimes this machine lacks are left out, so the
     // check does not depend on timing or on what is installed.
     test_all_runtimes(&["--diff".to_owned()])?;
+    // Native against wasm beyond the vectors: the fuzz seeds, the corpora the fuzz step
+    // just grew, and mutated vector requests, 2000 inputs per service (about 20 s).
+    differential::main(differential::Args {
+        rest: vec!["--limit".to_owned(), "2000".to_owned()],
+        ..differential::Args::default()
+    })?;
     // `--shard` + `matrix merge` for real, on the quick native column.
     matrix::check_round_trip()?;
     // The bring-your-own-wasm mode on its examples: fails on any cell that neither passes

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use conformance::expectations::Expectations;
-use conformance::matrix::{Matrix, Status};
+use conformance::matrix::Matrix;
+use conformance::report::baseline;
+use conformance::report::diff::Scope;
+use conformance::session::{self, Committed, Finish};
 
 /// Work with the matrix.json of sharded runs.
 #[derive(clap::Args, Debug)]
@@ -21,8 +24,10 @@ enum Command {
 
 /// Combine the matrix.json of every --shard K/N run and write all its reports.
 ///
-/// The shards together make the whole matrix, reported as an unsharded run would. Fails if a cell is in two shards, the shards measured different commits or runtime
-/// versions, or a cell is unexpected.
+/// The shards together make the whole matrix, reported, judged, compared (--diff) and
+/// recorded (--update) as an unsharded run would be, with the same closing summary. Fails if
+/// a cell is in two shards, the shards measured different commits or runtime versions, a
+/// cell is unexpected, or (with --diff) a cell regressed.
 #[derive(clap::Args, Debug)]
 pub struct Merge {
     /// The matrix.json of every shard (at least two).
@@ -38,6 +43,35 @@ pub struct Merge {
         default_value = "conformance/expectations.json"
     )]
     pub expectations: PathBuf,
+    /// Compare the merged matrix with a baseline matrix.json (without a value: the baseline
+    /// committed at git HEAD) and fail on a regression, as the harness's --diff does.
+    #[arg(long, value_name = "MATRIX_JSON", num_args = 0..=1)]
+    pub diff: Option<Option<PathBuf>>,
+    /// Rewrite the committed baseline, COMPATIBILITY.md and costs from the merged matrix.
+    #[arg(long)]
+    pub update: bool,
+    /// The runtimes the shards ran (as given to the harness's --runtime): cells of other
+    /// runtimes are not compared with the baseline.
+    #[arg(long, value_delimiter = ',')]
+    pub runtime: Vec<String>,
+    /// The services the shards ran (the harness's --service).
+    #[arg(long, value_delimiter = ',')]
+    pub service: Vec<String>,
+    /// The forms the shards ran (the harness's --form).
+    #[arg(long, value_delimiter = ',')]
+    pub form: Vec<String>,
+    /// The case filter the shards ran with (the harness's --case).
+    #[arg(long)]
+    pub case: Option<String>,
+    /// The committed baseline that --diff compares with and --update rewrites.
+    #[arg(long, default_value = baseline::PATH)]
+    pub baseline: PathBuf,
+    /// The COMPATIBILITY.md that --update rewrites.
+    #[arg(long, default_value = "COMPATIBILITY.md")]
+    pub compatibility: PathBuf,
+    /// The shard costs that --update rewrites.
+    #[arg(long, default_value = conformance::shard::COSTS)]
+    pub costs: PathBuf,
 }
 
 /// `cargo xtask matrix ...`.
@@ -105,51 +139,51 @@ fn read(path: &std::path::Path) -> anyhow::Result<Matrix> {
 }
 
 fn merge(args: Merge) -> anyhow::Result<()> {
-    let Merge {
-        inputs,
-        out,
-        expectations,
-    } = args;
-    if inputs.len() < 2 {
+    if args.inputs.len() < 2 {
         bail!("give the matrix.json of every shard (at least two)");
     }
-    let parts = inputs
+    let parts = args
+        .inputs
         .iter()
         .map(|path| read(path))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let merged = conformance::shard::merge(parts)?;
-    let out = match out {
+    println!(
+        "merged {} shards ({} cells)",
+        args.inputs.len(),
+        merged.cells.len()
+    );
+    let out = match args.out {
         Some(out) => out,
         None => crate::util::target_dir()?
             .join("conformance")
             .join("merged"),
     };
-    let expectations = Expectations::load(&expectations)?;
-    let written = conformance::report::write_all(&merged, &expectations, &out)?;
-    println!("{}", merged.terminal());
-    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    println!(
-        "merged {} shards ({} cells); wrote {}",
-        inputs.len(),
-        merged.cells.len(),
-        names.join(", ")
+    let scope = Scope {
+        runtimes: args.runtime,
+        services: args.service,
+        forms: session::parse_forms(&args.form)?,
+        case: args.case,
+    };
+    let expectations = Expectations::load(&args.expectations)?;
+    let ok = session::finish(
+        &merged,
+        &Finish {
+            out: &out,
+            expectations: &expectations,
+            diff: args.diff,
+            update: args.update,
+            committed: &Committed {
+                baseline: args.baseline,
+                compatibility: args.compatibility,
+                costs: args.costs,
+            },
+            scope: &scope,
+        },
+    )?;
+    anyhow::ensure!(
+        ok,
+        "the merged matrix is not as expected (or regressed): see above"
     );
-    let problems = expectations.judge(&merged.cells);
-    for problem in problems.iter().take(50) {
-        println!("  {problem}");
-    }
-    let passed = merged
-        .cells
-        .iter()
-        .filter(|c| c.status == Status::Pass)
-        .count();
-    println!(
-        "conformance: {passed} passed, {} unexpected, {} cells",
-        problems.len(),
-        merged.cells.len()
-    );
-    if !problems.is_empty() {
-        bail!("{} cells are not as expected", problems.len());
-    }
     Ok(())
 }

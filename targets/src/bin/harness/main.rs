@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Parser;
 use conformance::Form;
 use conformance::expectations::Expectations;
@@ -23,6 +22,7 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Some(Command::WasmChild { engine, rest }) => return targets::serve_child(&engine, &rest),
         Some(Command::Bench(args)) => return targets::bench_main(&args),
+        Some(Command::Differential(args)) => return targets::differential_main(&args),
         Some(Command::Run(args)) => args,
         None => cli.run,
     };
@@ -65,15 +65,7 @@ fn run(args: &RunArgs) -> anyhow::Result<bool> {
         .into_iter()
         .filter(|t| args.runtime.is_empty() || args.runtime.iter().any(|id| id == t.id()))
         .collect();
-    let forms = args
-        .form
-        .iter()
-        .map(|name| {
-            Form::parse(name).with_context(|| {
-                format!("unknown form `{name}`; known: native, component, command, http")
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let forms = session::parse_forms(&args.form)?;
 
     anyhow::ensure!(
         args.shard.is_none() || (args.diff.is_none() && !args.update),
