@@ -13,9 +13,10 @@
 //!   and the summary (the harness and `matrix merge` share it);
 //! - [`shard`]: `--shard K/N` (a deterministic, cost-balanced part of the cells) and
 //!   merging shard matrices;
-//! - [`matrix`]: the results and their text reports (terminal, JSON, Markdown);
-//! - [`report`]: the other reports (HTML page, JUnit XML), the diff against a baseline
-//!   matrix and the changelog it feeds;
+//! - [`matrix`]: the results (`matrix.json`'s types) and what the WASI probe cells mean;
+//! - [`report`]: the reports over a matrix, each a function of it (terminal, Markdown,
+//!   COMPATIBILITY.md, HTML page, JUnit XML), the diff against a baseline matrix and the
+//!   changelog it feeds;
 //! - [`git`]: the commit a run measured, and the committed baseline.
 
 pub mod bench;

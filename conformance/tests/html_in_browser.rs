@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use conformance::expectations::{Expectation, Expectations};
 use conformance::matrix::{Cell, Matrix, ProbeInfo, RuntimeInfo, Status};
-use conformance::report::html::html;
+use conformance::report::html;
 use conformance::{Form, Kind};
 use serde_json::{Value, json};
 
@@ -396,7 +396,7 @@ fn sample() -> (Matrix, Expectations) {
 
 fn page() -> String {
     let (matrix, expectations) = sample();
-    html(&matrix, &expectations)
+    html::render(&matrix, &expectations)
 }
 
 #[test]
@@ -705,7 +705,7 @@ fn probe_sample() -> Matrix {
 /// each WASI entry's computed background colour into `data-bg`, so the dumped DOM shows
 /// what the browser painted.
 fn probe_page() -> String {
-    let page = html(&probe_sample(), &Expectations::default());
+    let page = html::render(&probe_sample(), &Expectations::default());
     let probe = "<script>document.querySelectorAll(\"table.wasi td[data-runtime]\").forEach(\
                  function (td) { td.setAttribute(\"data-bg\", getComputedStyle(td).backgroundColor); });\
                  </script>\n</body>";

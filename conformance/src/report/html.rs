@@ -37,7 +37,7 @@ use crate::matrix::wasi::{Deny, Entry, Table};
 use crate::matrix::{Matrix, Status};
 
 /// The page for `matrix`, with the verdicts `expectations` give its cells.
-pub fn html(matrix: &Matrix, expectations: &Expectations) -> String {
+pub fn render(matrix: &Matrix, expectations: &Expectations) -> String {
     let mut judged = Map::new();
     for (i, cell) in matrix.cells.iter().enumerate() {
         let verdict = match expectations.verdict(cell) {
@@ -625,7 +625,7 @@ mod tests {
                 verdict: None,
             }],
         };
-        let page = html(&matrix, &Expectations::default());
+        let page = render(&matrix, &Expectations::default());
         assert_eq!(
             page.matches("</script>").count(),
             2,
@@ -670,7 +670,7 @@ mod tests {
             .position(|c| c.case == "extra-probe")
             .unwrap();
         matrix.cells[i].observed = Some(json!({"x": "</script><!-- & <b>"}));
-        let page = html(&matrix, &expectations);
+        let page = render(&matrix, &expectations);
         assert_eq!(page.matches("</script>").count(), 2);
         assert!(!page.contains("<!--"));
         let data = blob(&page);

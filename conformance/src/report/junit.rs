@@ -145,7 +145,7 @@ impl Counts {
 }
 
 /// The whole `junit.xml`.
-pub fn junit(matrix: &Matrix, expectations: &Expectations) -> String {
+pub fn render(matrix: &Matrix, expectations: &Expectations) -> String {
     let mut total = Counts::default();
     let mut suites = String::new();
     for runtime in &matrix.runtimes {
@@ -335,7 +335,7 @@ mod tests {
     #[test]
     fn one_suite_per_runtime_one_case_per_cell_with_counts() {
         let (matrix, expectations) = sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
         let suites = openings(&xml, "testsuite");
         assert_eq!(suites.len(), 3, "{xml}");
@@ -368,7 +368,7 @@ mod tests {
     #[test]
     fn failures_hold_the_diff_and_skips_the_reason() {
         let (matrix, expectations) = sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         assert!(
             xml.contains(
                 "<failure message=\"/ok/a: expected 1, observed 2\" type=\"failure\">\
@@ -394,7 +394,7 @@ mod tests {
     #[test]
     fn a_security_finding_says_so_and_probe_cases_show_the_observation() {
         let (matrix, expectations) = crate::matrix::wasi::tests::sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         let case = |runtime: &str, name: &str| {
             let suite = &xml[xml
                 .find(&format!(r#"<testsuite name="{runtime}""#))
@@ -446,7 +446,7 @@ mod tests {
                 reason: "tracked upstream".into(),
             }],
         };
-        let xml = junit(&matrix, &explained);
+        let xml = render(&matrix, &explained);
         assert!(xml.contains(r#"<skipped message="security finding (deny by default failed: the guest reached something never granted): known difference (fail): tracked upstream"/>"#), "{xml}");
 
         // A detail that already says so (as `probes::Probe::judge` writes it) and already
@@ -461,7 +461,7 @@ mod tests {
             "SECURITY FINDING (deny by default failed): no host file; observed {}",
             cell.observed.as_ref().unwrap()
         );
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         assert!(xml.contains(r#"<failure message="SECURITY FINDING (deny by default failed): no host file; observed {&quot;preopens&quot;"#), "{xml}");
         let wasmer = xml.find(r#"<testsuite name="wasmer""#).unwrap();
         let at = wasmer
@@ -480,7 +480,7 @@ mod tests {
     #[test]
     fn the_xml_is_balanced() {
         let (matrix, expectations) = sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         for tag in [
             "testsuites",
             "testsuite",
