@@ -17,7 +17,8 @@
 //! - [`report`]: the reports over a matrix, each a function of it (terminal, Markdown,
 //!   COMPATIBILITY.md, HTML page, JUnit XML), the diff against a baseline matrix and the
 //!   changelog it feeds;
-//! - [`git`]: the commit a run measured, and the committed baseline.
+//! - [`git`]: the commit a run measured, and the committed baseline;
+//! - `test_support` (hidden): the sample matrix and helpers the tests share.
 
 pub mod bench;
 pub mod byo;
@@ -32,6 +33,8 @@ pub mod run;
 pub mod session;
 pub mod shard;
 pub mod target;
+#[doc(hidden)]
+pub mod test_support;
 pub mod vectors;
 
 pub use command::{CommandJob, CommandRun, Preopen};

@@ -121,11 +121,11 @@ fn grouped_problems(matrix: &Matrix, out: &mut String, expectations: &Expectatio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::markdown::tests::section;
+    use crate::test_support::section;
 
     #[test]
     fn compatibility_md_has_the_section_before_known_differences() {
-        let (matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (matrix, expectations) = crate::test_support::sample();
         let md = render(&matrix, &expectations);
         let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("no {s}"));
         assert!(at("## Summary") < at("## WASI behaviour"));

@@ -613,16 +613,9 @@ mod tests {
                 settings: String::new(),
             }],
             cells: vec![Cell {
-                service: "token".into(),
-                group: "g".into(),
-                case: "c".into(),
-                runtime: "rt".into(),
-                form: Form::Command,
-                status: Status::Fail,
                 detail: "</script><script>alert(1)</script> {{DATA}} & <!--".into(),
                 millis: 1.0,
-                observed: None,
-                verdict: None,
+                ..Cell::new("rt", Form::Command, ["token", "g", "c"], Status::Fail)
             }],
         };
         let page = render(&matrix, &Expectations::default());
@@ -662,7 +655,7 @@ mod tests {
 
     #[test]
     fn the_wasi_section_travels_as_data_and_findings_are_in_the_header() {
-        let (mut matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (mut matrix, expectations) = crate::test_support::sample();
         // An observation cannot end the script either.
         let i = matrix
             .cells

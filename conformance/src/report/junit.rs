@@ -271,16 +271,9 @@ mod tests {
 
     fn cell(runtime: &str, case: &str, status: Status, detail: &str) -> Cell {
         Cell {
-            service: "token".into(),
-            group: "g".into(),
-            case: case.into(),
-            runtime: runtime.into(),
-            form: Form::Command,
-            status,
             detail: detail.into(),
             millis: 250.0,
-            observed: None,
-            verdict: None,
+            ..Cell::new(runtime, Form::Command, ["token", "g", case], status)
         }
     }
 
@@ -393,7 +386,7 @@ mod tests {
 
     #[test]
     fn a_security_finding_says_so_and_probe_cases_show_the_observation() {
-        let (matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (matrix, expectations) = crate::test_support::sample();
         let xml = render(&matrix, &expectations);
         let case = |runtime: &str, name: &str| {
             let suite = &xml[xml

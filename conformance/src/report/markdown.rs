@@ -140,25 +140,15 @@ pub(super) fn escape(text: &str) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::matrix::PROBE_SERVICE;
     use crate::report::{compatibility, terminal};
-
-    /// The lines of `text` from the one that is `heading` to the next `## ` heading.
-    pub(crate) fn section<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
-        let mut lines = text.lines().skip_while(|l| *l != heading);
-        let first = lines
-            .next()
-            .unwrap_or_else(|| panic!("no {heading:?} in\n{text}"));
-        std::iter::once(first)
-            .chain(lines.take_while(|l| !l.starts_with("## ")))
-            .collect()
-    }
+    use crate::test_support::section;
 
     #[test]
     fn matrix_md_shows_wasi_behaviour_per_group_and_lists_probe_problems_once() {
-        let (matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (matrix, expectations) = crate::test_support::sample();
         let md = render(&matrix, &expectations);
         let wasi = section(&md, "## WASI behaviour");
         for line in [
@@ -236,7 +226,7 @@ pub(crate) mod tests {
 
     #[test]
     fn deny_refused_everywhere_reads_so() {
-        let (mut matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (mut matrix, expectations) = crate::test_support::sample();
         for cell in matrix
             .cells
             .iter_mut()
@@ -259,7 +249,7 @@ pub(crate) mod tests {
 
     #[test]
     fn without_probes_the_reports_are_as_before() {
-        let (matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (matrix, expectations) = crate::test_support::sample();
         let matrix = Matrix {
             cells: matrix.cells.into_iter().filter(|c| !c.is_probe()).collect(),
             probes: Vec::new(),

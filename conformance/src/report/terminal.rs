@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn the_terminal_has_probe_rows_and_a_security_line() {
-        let (matrix, _) = crate::matrix::wasi::tests::sample();
+        let (matrix, _) = crate::test_support::sample();
         let out = render(&matrix);
         let lines: Vec<&str> = out.lines().collect();
         assert!(
