@@ -142,16 +142,8 @@ mod tests {
 
     fn cell(case: &str, status: Status) -> Cell {
         Cell {
-            service: "token".into(),
-            group: "g".into(),
-            case: case.into(),
-            runtime: "rt".into(),
-            form: Form::Command,
-            status,
             detail: "d".into(),
-            millis: 0.0,
-            observed: None,
-            verdict: None,
+            ..Cell::new("rt", Form::Command, ["token", "g", case], status)
         }
     }
 

@@ -13,10 +13,12 @@
 //!   and the summary (the harness and `matrix merge` share it);
 //! - [`shard`]: `--shard K/N` (a deterministic, cost-balanced part of the cells) and
 //!   merging shard matrices;
-//! - [`matrix`]: the results and their text reports (terminal, JSON, Markdown);
-//! - [`report`]: the other reports (HTML page, JUnit XML), the diff against a baseline
-//!   matrix and the changelog it feeds;
-//! - [`git`]: the commit a run measured, and the committed baseline.
+//! - [`matrix`]: the results (`matrix.json`'s types) and what the WASI probe cells mean;
+//! - [`report`]: the reports over a matrix, each a function of it (terminal, Markdown,
+//!   COMPATIBILITY.md, HTML page, JUnit XML), the diff against a baseline matrix and the
+//!   changelog it feeds;
+//! - [`git`]: the commit a run measured, and the committed baseline;
+//! - `test_support` (hidden): the sample matrix and helpers the tests share.
 
 pub mod bench;
 pub mod byo;
@@ -31,6 +33,8 @@ pub mod run;
 pub mod session;
 pub mod shard;
 pub mod target;
+#[doc(hidden)]
+pub mod test_support;
 pub mod vectors;
 
 pub use command::{CommandJob, CommandRun, Preopen};

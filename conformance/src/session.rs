@@ -183,7 +183,7 @@ impl Summary {
 /// regressed against the baseline.
 pub fn finish(matrix: &Matrix, finish: &Finish<'_>) -> anyhow::Result<bool> {
     let written = report::write_all(matrix, finish.expectations, finish.out)?;
-    println!("\n{}", matrix.terminal());
+    println!("\n{}", report::terminal::render(matrix));
     println!("wrote {}", written.list());
     let regressions = match &finish.diff {
         Some(against) => compare(
@@ -273,7 +273,7 @@ pub fn update(
         .and_then(|p| changelog::entry(&matrix.generated, &diff(p, matrix, &Scope::all())));
     let old = std::fs::read_to_string(&committed.compatibility).unwrap_or_default();
     let entries = changelog::prepend(entry, changelog::read(&old));
-    let text = matrix.compatibility(expectations) + &changelog::section(&entries);
+    let text = report::compatibility::render(matrix, expectations) + &changelog::section(&entries);
     std::fs::write(&committed.compatibility, text)
         .with_context(|| format!("writing {}", committed.compatibility.display()))?;
     std::fs::write(&committed.baseline, baseline::to_json(matrix))

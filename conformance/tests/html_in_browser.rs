@@ -15,11 +15,12 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use conformance::Form;
 use conformance::expectations::{Expectation, Expectations};
-use conformance::matrix::{Cell, Matrix, ProbeInfo, RuntimeInfo, Status};
-use conformance::report::html::html;
-use conformance::{Form, Kind};
-use serde_json::{Value, json};
+use conformance::matrix::{Cell, Matrix, RuntimeInfo, Status};
+use conformance::report::html;
+use conformance::test_support::{self, runtime};
+use serde_json::json;
 
 const LOAD_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -259,35 +260,12 @@ impl Summary {
 
 // --- The synthetic matrix. ---
 
-fn runtime(id: &str, forms: &[Form], available: bool) -> RuntimeInfo {
-    RuntimeInfo {
-        id: id.into(),
-        version: format!("{id} 1.0"),
-        kind: Kind::Embedded,
-        available,
-        reason: if available {
-            String::new()
-        } else {
-            format!("{id} is not installed; to install: apt-get install {id}")
-        },
-        forms: forms.to_vec(),
-        settings: String::new(),
-    }
-}
-
 fn sample() -> (Matrix, Expectations) {
     let cell =
         |service: &str, group: &str, case: &str, runtime: &str, form, status, detail: &str| Cell {
-            service: service.into(),
-            group: group.into(),
-            case: case.into(),
-            runtime: runtime.into(),
-            form,
-            status,
             detail: detail.into(),
             millis: 1.0,
-            observed: None,
-            verdict: None,
+            ..Cell::new(runtime, form, [service, group, case], status)
         };
     let mut cells = Vec::new();
     for case in ["a", "b", "c"] {
@@ -375,7 +353,10 @@ fn sample() -> (Matrix, Expectations) {
         runtimes: vec![
             runtime("native", &[Form::Native], true),
             runtime("wasmtime", &[Form::Component, Form::Command], true),
-            runtime("ghost", &[Form::Command], false),
+            RuntimeInfo {
+                reason: "ghost is not installed; to install: apt-get install ghost".into(),
+                ..runtime("ghost", &[Form::Command], false)
+            },
         ],
         cells,
         probes: Vec::new(),
@@ -396,7 +377,7 @@ fn sample() -> (Matrix, Expectations) {
 
 fn page() -> String {
     let (matrix, expectations) = sample();
-    html(&matrix, &expectations)
+    html::render(&matrix, &expectations)
 }
 
 #[test]
@@ -556,156 +537,16 @@ fn service_and_runtime_filters_and_a_missing_runtime_explained() {
 
 // --- The WASI behaviour section. ---
 
-/// A matrix with a service row and probe cells on three runtimes: an observed clock
-/// resolution, a crash, a violation, and a deny-by-default probe that one runtime failed
-/// (a security finding).
-fn probe_sample() -> Matrix {
-    let probe = |id: &str,
-                 group: &str,
-                 runtime: &str,
-                 status,
-                 verdict: Option<&str>,
-                 observed: Option<Value>,
-                 detail: &str| Cell {
-        service: "probe".into(),
-        group: group.into(),
-        case: id.into(),
-        runtime: runtime.into(),
-        form: Form::Command,
-        status,
-        detail: detail.into(),
-        millis: 2.0,
-        observed,
-        verdict: verdict.map(str::to_owned),
-    };
-    let info = |id: &str, group: &str, description: &str| ProbeInfo {
-        id: id.into(),
-        group: group.into(),
-        description: description.into(),
-    };
-    let refused = json!({"preopens": [], "std_read": {"/etc/passwd": "ENOTCAPABLE"}});
-    let cells = vec![
-        Cell {
-            service: "token".into(),
-            group: "keys".into(),
-            case: "a".into(),
-            runtime: "wasmtime".into(),
-            form: Form::Command,
-            status: Status::Pass,
-            detail: String::new(),
-            millis: 1.0,
-            observed: None,
-            verdict: None,
-        },
-        probe(
-            "clock-realtime-res",
-            "clocks",
-            "wasmtime",
-            Status::Pass,
-            Some("info"),
-            Some(json!(1)),
-            "",
-        ),
-        probe(
-            "clock-realtime-res",
-            "clocks",
-            "wasmer",
-            Status::Pass,
-            Some("info"),
-            Some(json!(1000)),
-            "",
-        ),
-        probe(
-            "clock-realtime-res",
-            "clocks",
-            "node",
-            Status::Error,
-            None,
-            None,
-            "driver crashed: SIGSEGV",
-        ),
-        probe(
-            "fs-rename",
-            "filesystem",
-            "wasmtime",
-            Status::Pass,
-            Some("conforms"),
-            Some(json!("ok")),
-            "",
-        ),
-        probe(
-            "fs-rename",
-            "filesystem",
-            "wasmer",
-            Status::Fail,
-            Some("violates"),
-            Some(json!({"errno": "EINVAL"})),
-            "rename over a file must replace it",
-        ),
-        probe(
-            "deny-read-host-file",
-            "deny-by-default",
-            "wasmtime",
-            Status::Pass,
-            Some("conforms"),
-            Some(refused.clone()),
-            "",
-        ),
-        probe(
-            "deny-read-host-file",
-            "deny-by-default",
-            "wasmer",
-            Status::Fail,
-            Some("finding"),
-            Some(json!({"preopens": ["/"], "std_read": {"/etc/passwd": "ok <&>"}})),
-            "a guest reaches only what the host granted: no preopen, no host file",
-        ),
-        probe(
-            "deny-read-host-file",
-            "deny-by-default",
-            "node",
-            Status::Pass,
-            Some("conforms"),
-            Some(refused),
-            "",
-        ),
-    ];
-    Matrix {
-        schema: 1,
-        generated: "2026-11-22T02:38:55Z".into(),
-        commit: "abc1234".into(),
-        runtimes: vec![
-            runtime("wasmtime", &[Form::Command], true),
-            runtime("wasmer", &[Form::Command], true),
-            runtime("node", &[Form::Command], true),
-            runtime("ghost", &[Form::Command], false),
-        ],
-        cells,
-        probes: vec![
-            info(
-                "clock-realtime-res",
-                "clocks",
-                "Resolution clock_res_get reports (ns).",
-            ),
-            info(
-                "fs-rename",
-                "filesystem",
-                "rename replaces an existing file.",
-            ),
-            info(
-                "deny-read-host-file",
-                "deny-by-default",
-                "Reading host files fails.",
-            ),
-        ],
-    }
-}
-
-/// The page for [`probe_sample`], with a test-only script after the page's own that copies
-/// each WASI entry's computed background colour into `data-bg`, so the dumped DOM shows
-/// what the browser painted.
+/// The page for the crate's sample matrix ([`test_support::sample`]: service and probe cells
+/// on three runtimes, every mark, a security finding), its finding's observation holding
+/// markup, with a test-only script after the page's own that copies each WASI entry's
+/// computed background colour into `data-bg`, so the dumped DOM shows what the browser
+/// painted.
 fn probe_page() -> String {
-    let page = html(&probe_sample(), &Expectations::default());
+    let (mut matrix, expectations) = test_support::sample();
+    test_support::cell_of(&mut matrix, "deny-read-host-file", "wasmer").observed =
+        Some(json!({"preopens": ["/"], "std_read": {"/etc/passwd": "ok <&>"}}));
+    let page = html::render(&matrix, &expectations);
     let probe = "<script>document.querySelectorAll(\"table.wasi td[data-runtime]\").forEach(\
                  function (td) { td.setAttribute(\"data-bg\", getComputedStyle(td).backgroundColor); });\
                  </script>\n</body>";
@@ -781,7 +622,10 @@ fn the_wasi_section_shows_observations_and_a_finding_in_red() {
         .expect("section#wasi");
     assert!(!section.attrs.contains("hidden"), "{section:?}");
     let table = wasi(&dom);
-    assert_eq!(table.names(), ["clocks", "filesystem", "deny-by-default"]);
+    assert_eq!(
+        table.names(),
+        ["clocks", "filesystem", "exit", "deny-by-default", "misc"]
+    );
     for (_, columns, _) in &table.groups {
         assert_eq!(columns, &["wasmtime", "wasmer", "node"], "not ghost");
     }
@@ -808,20 +652,27 @@ fn the_wasi_section_shows_observations_and_a_finding_in_red() {
             "rgb(189, 189, 189)",
         ),
         (
-            "fs-rename",
+            "fs-readdir-cookies",
             "wasmtime",
             "conforms",
-            "✅ ok",
+            "✅ stable",
             "rgb(200, 230, 201)",
         ),
         (
-            "fs-rename",
+            "fs-readdir-cookies",
             "wasmer",
             "violates",
-            "❌ {\"errno\":\"EINVAL\"}",
+            "❌ {\"entries\":[\"a\",\"b\",\"c|d\",\"e`f\"],\"errno…",
             "rgb(255, 204, 128)",
         ),
-        ("fs-rename", "node", "none", "–", "rgb(255, 255, 255)"),
+        (
+            "fs-readdir-cookies",
+            "node",
+            "unsupported",
+            "⚪ unsupported",
+            "rgb(224, 224, 224)",
+        ),
+        ("exit-42", "node", "none", "–", "rgb(255, 255, 255)"),
         (
             "deny-read-host-file",
             "wasmer",
@@ -953,7 +804,13 @@ fn status_and_service_filters_apply_to_the_wasi_section() {
     let dom = rendered(&probe_page(), "service=probe");
     assert_eq!(
         summary(&dom).row_keys(),
-        ["probe/clocks", "probe/deny-by-default", "probe/filesystem"]
+        [
+            "probe/clocks",
+            "probe/deny-by-default",
+            "probe/exit",
+            "probe/filesystem",
+            "probe/misc"
+        ]
     );
-    assert_eq!(wasi(&dom).names().len(), 3);
+    assert_eq!(wasi(&dom).names().len(), 5);
 }

@@ -1,17 +1,14 @@
-//! The "WASI behaviour" section: what each WASI probe (`conformance/probes`) observed on
-//! each runtime, one table per probe group, each entry a mark for its verdict followed by
-//! the observation cut short; a line saying whether deny by default held everywhere; and the
-//! probe cells that did not pass, listed once, grouped. `matrix.md` and COMPATIBILITY.md
-//! write it in Markdown, the terminal gets the security findings, and `matrix.html` draws
-//! the same [`Table`] (see [`crate::report::html`]).
-
-use std::fmt::Write as _;
+//! What the "WASI behaviour" section of the reports is made of: what each WASI probe
+//! (`conformance/probes`) observed on each runtime, one [`Table`] per probe group, each
+//! [`Entry`] a [`Mark`] for its verdict followed by the observation cut short; and whether
+//! deny by default held everywhere ([`Deny`]). `matrix.md` and COMPATIBILITY.md write it in
+//! Markdown ([`crate::report::markdown`]), the terminal gets the security findings, JUnit
+//! the marks, and `matrix.html` draws the same [`Table`] (see [`crate::report::html`]).
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Cell, DENY_BY_DEFAULT, Matrix, Status, escape};
-use crate::expectations::{Expectations, Verdict};
+use super::{Cell, DENY_BY_DEFAULT, Matrix, Status};
 
 /// Longest observation (or error reason) an entry shows, in characters, `…` included.
 pub const SHOWN_CHARS: usize = 40;
@@ -134,19 +131,6 @@ impl Entry {
             },
         }
     }
-
-    fn markdown(&self) -> String {
-        let mut out = self.mark.symbol().to_owned();
-        if self.mark == Mark::Finding {
-            out.push_str(" **finding**");
-        }
-        if self.observed {
-            write!(out, " {}", code(&self.text)).unwrap();
-        } else if !self.text.is_empty() {
-            write!(out, " {}", escape(&self.text)).unwrap();
-        }
-        out
-    }
 }
 
 /// `value` as an entry shows it: a string as it is (quoted only when empty), anything else
@@ -171,24 +155,6 @@ fn cut(text: &str) -> String {
     let mut out: String = text.chars().take(SHOWN_CHARS - 1).collect();
     out.push('…');
     out
-}
-
-/// `text` as a Markdown code span inside a table: a fence longer than any run of backticks
-/// in it, and `|` escaped (GitHub reads `\|` as `|` in table cells, code spans included).
-fn code(text: &str) -> String {
-    let mut longest = 0;
-    let mut run = 0;
-    for c in text.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
-    let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
 }
 
 /// A probe's row: its cell (an index into `Matrix::cells`) per column of [`Table`].
@@ -351,7 +317,7 @@ impl Deny {
     }
 
     /// [`Deny::text`] as a headline and what it rests on.
-    fn parts(&self) -> Option<(String, String)> {
+    pub fn parts(&self) -> Option<(String, String)> {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let n = self.count();
         if n > 0 {
@@ -389,471 +355,12 @@ impl Deny {
     }
 }
 
-/// The `## WASI behaviour` section, when the run has probe cells.
-pub(super) fn markdown(matrix: &Matrix, expectations: &Expectations, out: &mut String) {
-    let Some(table) = Table::of(matrix) else {
-        return;
-    };
-    writeln!(out, "\n## WASI behaviour\n").unwrap();
-    writeln!(
-        out,
-        "What each WASI probe (`conformance/probes`) observed on each runtime: a mark for the \
-         verdict, then the observation, cut to {SHOWN_CHARS} characters (`matrix.json` has it \
-         in full, `matrix.html` shows it on click)."
-    )
-    .unwrap();
-    let legend: Vec<String> = Mark::ALL
-        .iter()
-        .map(|m| format!("{} {}", m.symbol(), m.meaning()))
-        .collect();
-    writeln!(out, "\n{} · – did not run.\n", legend.join(" · ")).unwrap();
-    let deny = Deny::of(matrix);
-    if let Some((head, tail)) = deny.parts() {
-        let mark = if deny.count() > 0 { "🟥 " } else { "" };
-        writeln!(
-            out,
-            "{mark}**{}** ({}).\n",
-            capitalised(&head),
-            escape(&tail)
-        )
-        .unwrap();
-    }
-    for group in &table.groups {
-        writeln!(out, "### {}\n", group.group).unwrap();
-        writeln!(
-            out,
-            "| probe | what it tests | {} |",
-            table.runtimes.join(" | ")
-        )
-        .unwrap();
-        writeln!(out, "|---|---|{}", "---|".repeat(table.runtimes.len())).unwrap();
-        for row in &group.rows {
-            let entries: Vec<String> = row
-                .cells
-                .iter()
-                .map(|i| match i {
-                    Some(i) => Entry::of(&matrix.cells[*i]).markdown(),
-                    None => "–".to_owned(),
-                })
-                .collect();
-            writeln!(
-                out,
-                "| {} | {} | {} |",
-                code(&row.id),
-                escape(&row.description),
-                entries.join(" | ")
-            )
-            .unwrap();
-        }
-        writeln!(out).unwrap();
-    }
-    problems_markdown(matrix, &table, expectations, out);
-}
-
-/// Probe cells that did not pass, once each: a row per probe, mark, status, detail (its
-/// first line) and known difference, with the runtimes that share it.
-fn problems_markdown(
-    matrix: &Matrix,
-    table: &Table,
-    expectations: &Expectations,
-    out: &mut String,
-) {
-    type Key<'a> = (&'a str, Mark, Status, &'a str, String);
-    let mut rows: Vec<(Key<'_>, Vec<&str>)> = Vec::new();
-    for group in &table.groups {
-        for row in &group.rows {
-            for cell in row.cells.iter().flatten().map(|i| &matrix.cells[*i]) {
-                if cell.status == Status::Pass {
-                    continue;
-                }
-                let known = match expectations.verdict(cell) {
-                    Verdict::Unsupported => "the runtime cannot run this form".to_owned(),
-                    Verdict::Known(e) => e.reason.clone(),
-                    Verdict::Pass | Verdict::Unexpected(_) => "**unexpected**".to_owned(),
-                };
-                let key = (
-                    row.id.as_str(),
-                    Mark::of(cell),
-                    cell.status,
-                    cell.detail.lines().next().unwrap_or(""),
-                    known,
-                );
-                match rows.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, runtimes)) => runtimes.push(&cell.runtime),
-                    None => rows.push((key, vec![&cell.runtime])),
-                }
-            }
-        }
-    }
-    // Probes that failed the same way on the same runtimes share a row (a runtime that
-    // cannot run any probe is one row, not one per probe).
-    type Shared<'a> = (Mark, Status, &'a str, String, Vec<&'a str>);
-    let mut shared: Vec<(Shared<'_>, Vec<&str>)> = Vec::new();
-    for ((probe, mark, status, detail, known), runtimes) in rows {
-        let key = (mark, status, detail, known, runtimes);
-        match shared.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, probes)) => probes.push(probe),
-            None => shared.push((key, vec![probe])),
-        }
-    }
-    writeln!(out, "### Probe cells that did not pass\n").unwrap();
-    if shared.is_empty() {
-        writeln!(out, "None: every probe cell passed.").unwrap();
-        return;
-    }
-    writeln!(
-        out,
-        "| probe | runtimes | verdict | status | detail | known difference |"
-    )
-    .unwrap();
-    writeln!(out, "|---|---|---|---|---|---|").unwrap();
-    for ((mark, status, detail, known, runtimes), probes) in shared {
-        let probe = match probes.len() {
-            1..=3 => probes
-                .iter()
-                .map(|p| code(p))
-                .collect::<Vec<_>>()
-                .join(", "),
-            n => format!("{n} probes ({}, …)", code(probes[0])),
-        };
-        let verdict = if mark == Mark::Finding {
-            format!("{} **security finding**", mark.symbol())
-        } else {
-            format!("{} {}", mark.symbol(), mark.name())
-        };
-        writeln!(
-            out,
-            "| {probe} | {} | {verdict} | {} | {} | {} |",
-            runtimes.join(", "),
-            status.name(),
-            escape(detail),
-            escape(&known)
-        )
-        .unwrap();
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::expectations::Expectation;
-    use crate::matrix::{PROBE_SERVICE, ProbeInfo, RuntimeInfo};
-    use crate::target::{Form, Kind};
-
-    fn runtime(id: &str, forms: &[Form], available: bool) -> RuntimeInfo {
-        RuntimeInfo {
-            id: id.into(),
-            version: format!("{id} 1.0"),
-            kind: Kind::Embedded,
-            available,
-            reason: if available {
-                String::new()
-            } else {
-                format!("{id} is not installed")
-            },
-            forms: forms.to_vec(),
-            settings: String::new(),
-        }
-    }
-
-    fn probe(
-        id: &str,
-        group: &str,
-        runtime: &str,
-        status: Status,
-        verdict: Option<&str>,
-        observed: Option<Value>,
-        detail: &str,
-    ) -> Cell {
-        Cell {
-            service: PROBE_SERVICE.into(),
-            group: group.into(),
-            case: id.into(),
-            runtime: runtime.into(),
-            form: Form::Command,
-            status,
-            detail: detail.into(),
-            millis: 3.0,
-            observed,
-            verdict: verdict.map(str::to_owned),
-        }
-    }
-
-    /// A matrix with service cells and probe cells on three runtimes (and one that is not
-    /// available): every mark, a security finding on `wasmer`, a crash on `node`, a known
-    /// violation, a probe the manifest does not list, and expectations explaining one.
-    pub(crate) fn sample() -> (Matrix, Expectations) {
-        use Status::{Error, Fail, Pass, Unsupported};
-        let info = |id: &str, group: &str, description: &str| ProbeInfo {
-            id: id.into(),
-            group: group.into(),
-            description: description.into(),
-        };
-        let service = |case: &str, runtime: &str, form, status, detail: &str| Cell {
-            service: "token".into(),
-            group: "keys".into(),
-            case: case.into(),
-            runtime: runtime.into(),
-            form,
-            status,
-            detail: detail.into(),
-            millis: 1.0,
-            observed: None,
-            verdict: None,
-        };
-        let secret = json!({"preopens": [], "std_read": {"/etc/passwd": "ENOTCAPABLE"}});
-        let leaked = json!({"preopens": ["/"], "std_read": {"/etc/passwd": "ok"}});
-        let cells = vec![
-            service("a", "wasmtime", Form::Component, Pass, ""),
-            service(
-                "a",
-                "wasmtime",
-                Form::Command,
-                Fail,
-                "/ok: expected 1, observed 2",
-            ),
-            service("a", "wasmer", Form::Command, Pass, ""),
-            probe(
-                "clock-realtime-res",
-                "clocks",
-                "wasmtime",
-                Pass,
-                Some("info"),
-                Some(json!(1)),
-                "",
-            ),
-            probe(
-                "clock-realtime-res",
-                "clocks",
-                "wasmer",
-                Pass,
-                Some("info"),
-                Some(json!(1000)),
-                "",
-            ),
-            probe(
-                "clock-realtime-res",
-                "clocks",
-                "node",
-                Error,
-                None,
-                Some(json!({"exit": 139})),
-                "driver crashed: SIGSEGV\nbacktrace",
-            ),
-            probe(
-                "clock-monotonic-order",
-                "clocks",
-                "wasmtime",
-                Pass,
-                Some("conforms"),
-                Some(json!({"backwards": 0})),
-                "",
-            ),
-            probe(
-                "clock-monotonic-order",
-                "clocks",
-                "wasmer",
-                Pass,
-                Some("conforms"),
-                Some(json!({"backwards": 0})),
-                "",
-            ),
-            probe(
-                "clock-monotonic-order",
-                "clocks",
-                "node",
-                Pass,
-                Some("conforms"),
-                Some(json!({"backwards": 0})),
-                "",
-            ),
-            probe(
-                "fs-readdir-cookies",
-                "filesystem",
-                "wasmtime",
-                Pass,
-                Some("conforms"),
-                Some(json!("stable")),
-                "",
-            ),
-            probe(
-                "fs-readdir-cookies",
-                "filesystem",
-                "wasmer",
-                Fail,
-                Some("violates"),
-                Some(
-                    json!({"errno": "EINVAL", "entries": ["a", "b", "c|d", "e`f"], "resumed_at": 2}),
-                ),
-                "a cookie from fd_readdir must resume after that entry",
-            ),
-            probe(
-                "fs-readdir-cookies",
-                "filesystem",
-                "node",
-                Unsupported,
-                None,
-                None,
-                "no filesystem",
-            ),
-            probe(
-                "exit-42",
-                "exit",
-                "wasmtime",
-                Pass,
-                None,
-                Some(json!({"exit": 42})),
-                "",
-            ),
-            probe(
-                "exit-42",
-                "exit",
-                "wasmer",
-                Fail,
-                None,
-                Some(json!({"exit": 1})),
-                "expected exit code 42, observed 1",
-            ),
-            probe(
-                "deny-read-host-file",
-                DENY_BY_DEFAULT,
-                "wasmtime",
-                Pass,
-                Some("conforms"),
-                Some(secret.clone()),
-                "",
-            ),
-            probe(
-                "deny-read-host-file",
-                DENY_BY_DEFAULT,
-                "wasmer",
-                Fail,
-                Some("finding"),
-                Some(leaked),
-                "a guest reaches only what the host granted: no preopen, no host file",
-            ),
-            probe(
-                "deny-read-host-file",
-                DENY_BY_DEFAULT,
-                "node",
-                Pass,
-                Some("conforms"),
-                Some(secret),
-                "",
-            ),
-            probe(
-                "deny-env-secret",
-                DENY_BY_DEFAULT,
-                "wasmtime",
-                Pass,
-                Some("conforms"),
-                Some(json!({"HOST_SECRET": null})),
-                "",
-            ),
-            probe(
-                "deny-env-secret",
-                DENY_BY_DEFAULT,
-                "wasmer",
-                Pass,
-                Some("conforms"),
-                Some(json!({"HOST_SECRET": null})),
-                "",
-            ),
-            probe(
-                "deny-env-secret",
-                DENY_BY_DEFAULT,
-                "node",
-                Pass,
-                Some("conforms"),
-                Some(json!({"HOST_SECRET": null})),
-                "",
-            ),
-            probe(
-                "extra-probe",
-                "misc",
-                "wasmtime",
-                Pass,
-                Some("info"),
-                Some(json!("")),
-                "",
-            ),
-        ];
-        let matrix = Matrix {
-            schema: 1,
-            generated: "2026-11-22T02:38:55Z".into(),
-            commit: "abc1234".into(),
-            runtimes: vec![
-                runtime("wasmtime", &[Form::Component, Form::Command], true),
-                runtime("wasmer", &[Form::Command], true),
-                runtime("node", &[Form::Command], true),
-                runtime("ghost", &[Form::Command], false),
-            ],
-            cells,
-            probes: vec![
-                info(
-                    "clock-realtime-res",
-                    "clocks",
-                    "Resolution clock_res_get reports (ns).",
-                ),
-                info(
-                    "clock-monotonic-order",
-                    "clocks",
-                    "The monotonic clock never goes back.",
-                ),
-                info(
-                    "fs-readdir-cookies",
-                    "filesystem",
-                    "fd_readdir cookies resume | in order.",
-                ),
-                info(
-                    "exit-42",
-                    "exit",
-                    "proc_exit(42): the host sees exit code 42.",
-                ),
-                info(
-                    "deny-read-host-file",
-                    DENY_BY_DEFAULT,
-                    "Reading host files fails.",
-                ),
-                info(
-                    "deny-env-secret",
-                    DENY_BY_DEFAULT,
-                    "The host's HOST_SECRET is not visible.",
-                ),
-                info("never-ran", "clocks", "A probe no runtime ran."),
-            ],
-        };
-        let expectations = Expectations {
-            expectations: vec![Expectation {
-                verdict: None,
-                runtime: "wasmer".into(),
-                form: "command".into(),
-                service: PROBE_SERVICE.into(),
-                case: "fs-readdir-cookies".into(),
-                status: Status::Fail,
-                reason: "wasmer's cookies are indexes into a re-read directory".into(),
-            }],
-        };
-        (matrix, expectations)
-    }
-
-    fn cell_of<'a>(matrix: &'a mut Matrix, probe: &str, runtime: &str) -> &'a mut Cell {
-        matrix
-            .cells
-            .iter_mut()
-            .find(|c| c.case == probe && c.runtime == runtime)
-            .unwrap()
-    }
+    use crate::test_support::{cell_of, sample};
 
     #[test]
     fn an_entry_is_a_mark_and_the_observation_cut_short() {
@@ -875,10 +382,6 @@ pub(crate) mod tests {
         );
         let exactly = "x".repeat(SHOWN_CHARS);
         assert_eq!(shown(&json!(exactly)), exactly, "not cut when it fits");
-
-        assert_eq!(code("a|b"), r"`a\|b`");
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("`a"), "`` `a ``");
 
         let (mut matrix, _) = sample();
         let entry = |m: &Matrix, probe: &str, runtime: &str| {

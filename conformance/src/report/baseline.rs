@@ -151,16 +151,9 @@ mod tests {
             }],
             cells: ["a", "b"]
                 .map(|case| Cell {
-                    service: "token".into(),
-                    group: "g".into(),
-                    case: case.into(),
-                    runtime: "rt".into(),
-                    form: Form::Command,
-                    status: Status::Fail,
                     detail: "/ok: expected 1,\nobserved 2".into(),
                     millis: 12.5,
-                    observed: None,
-                    verdict: None,
+                    ..Cell::new("rt", Form::Command, ["token", "g", case], Status::Fail)
                 })
                 .into(),
         };
@@ -185,7 +178,7 @@ mod tests {
 
     #[test]
     fn probe_cells_and_probes_round_trip_with_any_observation() {
-        let (mut matrix, _) = crate::matrix::wasi::tests::sample();
+        let (mut matrix, _) = crate::test_support::sample();
         let trap = format!(
             "wasm trap: call stack exhausted\n{}",
             "  0: 0x1 - f\n".repeat(50)

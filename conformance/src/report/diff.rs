@@ -585,16 +585,8 @@ mod tests {
 
     fn cell(runtime: &str, case: &str, status: Status) -> Cell {
         Cell {
-            service: "token".into(),
-            group: "g".into(),
-            case: case.into(),
-            runtime: runtime.into(),
-            form: Form::Command,
-            status,
-            detail: String::new(),
             millis: 1.0,
-            observed: None,
-            verdict: None,
+            ..Cell::new(runtime, Form::Command, ["token", "g", case], status)
         }
     }
 

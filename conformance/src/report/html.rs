@@ -37,7 +37,7 @@ use crate::matrix::wasi::{Deny, Entry, Table};
 use crate::matrix::{Matrix, Status};
 
 /// The page for `matrix`, with the verdicts `expectations` give its cells.
-pub fn html(matrix: &Matrix, expectations: &Expectations) -> String {
+pub fn render(matrix: &Matrix, expectations: &Expectations) -> String {
     let mut judged = Map::new();
     for (i, cell) in matrix.cells.iter().enumerate() {
         let verdict = match expectations.verdict(cell) {
@@ -613,19 +613,12 @@ mod tests {
                 settings: String::new(),
             }],
             cells: vec![Cell {
-                service: "token".into(),
-                group: "g".into(),
-                case: "c".into(),
-                runtime: "rt".into(),
-                form: Form::Command,
-                status: Status::Fail,
                 detail: "</script><script>alert(1)</script> {{DATA}} & <!--".into(),
                 millis: 1.0,
-                observed: None,
-                verdict: None,
+                ..Cell::new("rt", Form::Command, ["token", "g", "c"], Status::Fail)
             }],
         };
-        let page = html(&matrix, &Expectations::default());
+        let page = render(&matrix, &Expectations::default());
         assert_eq!(
             page.matches("</script>").count(),
             2,
@@ -662,7 +655,7 @@ mod tests {
 
     #[test]
     fn the_wasi_section_travels_as_data_and_findings_are_in_the_header() {
-        let (mut matrix, expectations) = crate::matrix::wasi::tests::sample();
+        let (mut matrix, expectations) = crate::test_support::sample();
         // An observation cannot end the script either.
         let i = matrix
             .cells
@@ -670,7 +663,7 @@ mod tests {
             .position(|c| c.case == "extra-probe")
             .unwrap();
         matrix.cells[i].observed = Some(json!({"x": "</script><!-- & <b>"}));
-        let page = html(&matrix, &expectations);
+        let page = render(&matrix, &expectations);
         assert_eq!(page.matches("</script>").count(), 2);
         assert!(!page.contains("<!--"));
         let data = blob(&page);

@@ -145,7 +145,7 @@ impl Counts {
 }
 
 /// The whole `junit.xml`.
-pub fn junit(matrix: &Matrix, expectations: &Expectations) -> String {
+pub fn render(matrix: &Matrix, expectations: &Expectations) -> String {
     let mut total = Counts::default();
     let mut suites = String::new();
     for runtime in &matrix.runtimes {
@@ -271,16 +271,9 @@ mod tests {
 
     fn cell(runtime: &str, case: &str, status: Status, detail: &str) -> Cell {
         Cell {
-            service: "token".into(),
-            group: "g".into(),
-            case: case.into(),
-            runtime: runtime.into(),
-            form: Form::Command,
-            status,
             detail: detail.into(),
             millis: 250.0,
-            observed: None,
-            verdict: None,
+            ..Cell::new(runtime, Form::Command, ["token", "g", case], status)
         }
     }
 
@@ -335,7 +328,7 @@ mod tests {
     #[test]
     fn one_suite_per_runtime_one_case_per_cell_with_counts() {
         let (matrix, expectations) = sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "));
         let suites = openings(&xml, "testsuite");
         assert_eq!(suites.len(), 3, "{xml}");
@@ -368,7 +361,7 @@ mod tests {
     #[test]
     fn failures_hold_the_diff_and_skips_the_reason() {
         let (matrix, expectations) = sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         assert!(
             xml.contains(
                 "<failure message=\"/ok/a: expected 1, observed 2\" type=\"failure\">\
@@ -393,8 +386,8 @@ mod tests {
 
     #[test]
     fn a_security_finding_says_so_and_probe_cases_show_the_observation() {
-        let (matrix, expectations) = crate::matrix::wasi::tests::sample();
-        let xml = junit(&matrix, &expectations);
+        let (matrix, expectations) = crate::test_support::sample();
+        let xml = render(&matrix, &expectations);
         let case = |runtime: &str, name: &str| {
             let suite = &xml[xml
                 .find(&format!(r#"<testsuite name="{runtime}""#))
@@ -446,7 +439,7 @@ mod tests {
                 reason: "tracked upstream".into(),
             }],
         };
-        let xml = junit(&matrix, &explained);
+        let xml = render(&matrix, &explained);
         assert!(xml.contains(r#"<skipped message="security finding (deny by default failed: the guest reached something never granted): known difference (fail): tracked upstream"/>"#), "{xml}");
 
         // A detail that already says so (as `probes::Probe::judge` writes it) and already
@@ -461,7 +454,7 @@ mod tests {
             "SECURITY FINDING (deny by default failed): no host file; observed {}",
             cell.observed.as_ref().unwrap()
         );
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         assert!(xml.contains(r#"<failure message="SECURITY FINDING (deny by default failed): no host file; observed {&quot;preopens&quot;"#), "{xml}");
         let wasmer = xml.find(r#"<testsuite name="wasmer""#).unwrap();
         let at = wasmer
@@ -480,7 +473,7 @@ mod tests {
     #[test]
     fn the_xml_is_balanced() {
         let (matrix, expectations) = sample();
-        let xml = junit(&matrix, &expectations);
+        let xml = render(&matrix, &expectations);
         for tag in [
             "testsuites",
             "testsuite",

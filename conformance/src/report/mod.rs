@@ -1,6 +1,13 @@
 //! Reports over a [`Matrix`](crate::matrix::Matrix), each a plain function of the run (and
-//! the expectations file where a report says which differences are known):
+//! the expectations file where a report says which differences are known), each module's
+//! `render`:
 //!
+//! - [`terminal`]: the table printed at the end of a run (summary, missing runtimes,
+//!   security findings);
+//! - [`markdown`]: `matrix.md`: runtimes, summary, WASI behaviour, every cell that did not
+//!   pass;
+//! - [`compatibility`]: `COMPATIBILITY.md` (before its changelog): `matrix.md`'s tables, the
+//!   known differences, and the cells that did not pass, grouped;
 //! - [`html`]: `matrix.html`, one self-contained page (the matrix as JSON, a small script
 //!   that draws it, filters, and each cell's detail on click);
 //! - [`junit`]: `junit.xml`, one testsuite per runtime and one testcase per cell, so CI
@@ -12,9 +19,13 @@
 
 pub mod baseline;
 pub mod changelog;
+pub mod compatibility;
 pub mod diff;
 pub mod html;
 pub mod junit;
+pub mod markdown;
+mod summary;
+pub mod terminal;
 
 use std::path::{Path, PathBuf};
 
@@ -56,9 +67,9 @@ pub fn write_all(
     };
     Ok(Written {
         json: write("matrix.json", serde_json::to_string_pretty(matrix)? + "\n")?,
-        markdown: write("matrix.md", matrix.markdown(expectations))?,
-        html: write("matrix.html", html::html(matrix, expectations))?,
-        junit: write("junit.xml", junit::junit(matrix, expectations))?,
+        markdown: write("matrix.md", markdown::render(matrix, expectations))?,
+        html: write("matrix.html", html::render(matrix, expectations))?,
+        junit: write("junit.xml", junit::render(matrix, expectations))?,
     })
 }
 
