@@ -4,8 +4,12 @@
 //! (`docs/bench/*.svg`) from that file. The goals are printed beside the measured
 //! values; nothing here fails on a missed goal.
 
+mod charts;
+mod goals;
+mod model;
 mod render;
 mod svg;
+mod units;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -94,7 +98,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     if update {
         let text = std::fs::read_to_string(&results)
             .with_context(|| format!("reading {}", results.display()))?;
-        let bench = render::Bench::parse(&text)?;
+        let bench = model::Bench::parse(&text)?;
         anyhow::ensure!(
             bench.mode == "full",
             "{} holds a {} run; BENCHMARKS.md records full runs",
@@ -103,7 +107,7 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         );
         let charts = Path::new(CHARTS);
         std::fs::create_dir_all(charts)?;
-        for (name, svg) in render::charts(&bench) {
+        for (name, svg) in charts::charts(&bench) {
             std::fs::write(charts.join(&name), svg)?;
             eprintln!("wrote {CHARTS}/{name}");
         }
@@ -147,10 +151,10 @@ fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
     );
     let results = out.join("bench.json");
     if let Ok(text) = std::fs::read_to_string(&results)
-        && let Ok(bench) = render::Bench::parse(&text)
+        && let Ok(bench) = model::Bench::parse(&text)
     {
         // The goals beside the measured values, never asserted.
-        println!("\n{}", render::goals_terminal(&bench));
+        println!("\n{}", goals::goals_terminal(&bench));
     }
     Ok(results)
 }
