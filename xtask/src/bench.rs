@@ -1,11 +1,18 @@
 //! `cargo xtask bench [--quick] [--update]`: builds like `test-all-runtimes` (setup, build
 //! with its `wasm-opt -Oz`, the harness), runs `harness bench` (which writes
-//! `<target>/bench/bench.json`) and, with `--update`, rewrites BENCHMARKS.md and its charts
-//! (`docs/bench/*.svg`) from that file. The goals are printed beside the measured
-//! values; nothing here fails on a missed goal.
+//! `<target>/bench/bench.json`) and, with `--update`, rewrites the generated sections of
+//! BENCHMARKS.md (between its `<!-- generated: NAME start/end -->` markers: tables, chart
+//! links, the run's facts) and its charts (`docs/bench/*.svg`) from that file; the
+//! hand-written analysis around the markers is left as it is. The goals are printed
+//! beside the measured values; nothing here fails on a missed goal.
 
+mod charts;
+mod goals;
+mod markers;
+mod model;
 mod render;
 mod svg;
+mod units;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -37,7 +44,8 @@ pub struct Args {
     /// <target>/bench/quick/; its numbers never replace a full run's.
     #[arg(long)]
     pub quick: bool,
-    /// Rewrite BENCHMARKS.md and docs/bench/*.svg from the run (a full run only).
+    /// Rewrite BENCHMARKS.md's generated sections and docs/bench/*.svg from the run (a full
+    /// run only); the prose around the sections is left to be reread by hand.
     #[arg(long)]
     pub update: bool,
     /// Render an earlier run's bench.json instead of running (with --update).
@@ -94,21 +102,26 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     if update {
         let text = std::fs::read_to_string(&results)
             .with_context(|| format!("reading {}", results.display()))?;
-        let bench = render::Bench::parse(&text)?;
+        let bench = model::Bench::parse(&text)?;
         anyhow::ensure!(
             bench.mode == "full",
             "{} holds a {} run; BENCHMARKS.md records full runs",
             results.display(),
             bench.mode
         );
+        // Only the generated sections change; the hand-written prose around them stays.
+        let doc =
+            std::fs::read_to_string(BENCHMARKS).with_context(|| format!("reading {BENCHMARKS}"))?;
+        let doc = markers::splice(&doc, &render::sections(&bench, CHARTS))
+            .with_context(|| format!("{BENCHMARKS}'s generated sections"))?;
         let charts = Path::new(CHARTS);
         std::fs::create_dir_all(charts)?;
-        for (name, svg) in render::charts(&bench) {
+        for (name, svg) in charts::charts(&bench) {
             std::fs::write(charts.join(&name), svg)?;
             eprintln!("wrote {CHARTS}/{name}");
         }
-        std::fs::write(BENCHMARKS, render::markdown(&bench, CHARTS))?;
-        eprintln!("wrote {BENCHMARKS}");
+        std::fs::write(BENCHMARKS, doc)?;
+        eprintln!("wrote the generated sections of {BENCHMARKS}; reread its prose against them");
     }
     Ok(())
 }
@@ -147,10 +160,10 @@ fn run(quick: bool, harness_args: &[String]) -> anyhow::Result<PathBuf> {
     );
     let results = out.join("bench.json");
     if let Ok(text) = std::fs::read_to_string(&results)
-        && let Ok(bench) = render::Bench::parse(&text)
+        && let Ok(bench) = model::Bench::parse(&text)
     {
         // The goals beside the measured values, never asserted.
-        println!("\n{}", render::goals_terminal(&bench));
+        println!("\n{}", goals::goals_terminal(&bench));
     }
     Ok(results)
 }
