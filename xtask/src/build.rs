@@ -17,30 +17,31 @@ use crate::setup::WASM_TARGETS;
 use crate::util::{cargo, run_cmd, target_dir};
 use crate::{dist, wasm_opt};
 
-/// Every service's guest crates: (service, form, package, target triple).
-const GUESTS: [(&str, Form, &str, &str); 6] = [
-    ("token", Form::Component, "token-component", "wasm32-wasip2"),
-    ("token", Form::Command, "token-command", "wasm32-wasip1"),
-    (
-        "config",
-        Form::Component,
-        "config-component",
-        "wasm32-wasip2",
-    ),
-    ("config", Form::Command, "config-command", "wasm32-wasip1"),
-    (
-        "thumbnail",
-        Form::Component,
-        "thumbnail-component",
-        "wasm32-wasip2",
-    ),
-    (
-        "thumbnail",
-        Form::Command,
-        "thumbnail-command",
-        "wasm32-wasip1",
-    ),
-];
+/// A guest crate to build: one service's crate for one wasm form.
+#[derive(Clone, Copy, Debug)]
+struct Guest {
+    service: &'static str,
+    form: Form,
+    package: &'static str,
+    triple: &'static str,
+}
+
+/// Every registered service's guest crates: the component for `wasm32-wasip2`, the command
+/// for `wasm32-wasip1`.
+fn guests() -> impl Iterator<Item = Guest> {
+    service_http::SPECS.iter().flat_map(|spec| {
+        [
+            (Form::Component, spec.crates.component, "wasm32-wasip2"),
+            (Form::Command, spec.crates.command, "wasm32-wasip1"),
+        ]
+        .map(|(form, package, triple)| Guest {
+            service: spec.name,
+            form,
+            package,
+            triple,
+        })
+    })
+}
 
 /// Cargo profile for guest artifacts (see the workspace Cargo.toml).
 pub const GUEST_PROFILE: &str = "wasm";
@@ -49,10 +50,9 @@ pub const PROBES_TARGET: &str = "wasm32-wasip1";
 
 /// The guest packages built for `triple` (for `ci`'s wasm lints).
 pub fn guest_packages(triple: &str) -> impl Iterator<Item = &'static str> + '_ {
-    GUESTS
-        .iter()
-        .filter(move |g| g.3 == triple)
-        .map(|&(_, _, package, _)| package)
+    guests()
+        .filter(move |g| g.triple == triple)
+        .map(|g| g.package)
 }
 
 /// What [`build`] made.
@@ -75,7 +75,7 @@ pub fn build() -> anyhow::Result<Built> {
     let mut raw = Artifacts::default();
     for triple in WASM_TARGETS
         .into_iter()
-        .filter(|t| GUESTS.iter().any(|g| g.3 == *t))
+        .filter(|t| guests().any(|g| g.triple == *t))
     {
         let mut cmd = cargo();
         cmd.args(["build", "--profile", GUEST_PROFILE, "--target", triple]);
@@ -90,7 +90,13 @@ pub fn build() -> anyhow::Result<Built> {
         }
         run_cmd(cmd)?;
     }
-    for (service, form, package, triple) in GUESTS {
+    for Guest {
+        service,
+        form,
+        package,
+        triple,
+    } in guests()
+    {
         let file = format!(
             "{}.wasm",
             if form == Form::Component {

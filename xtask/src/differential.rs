@@ -18,9 +18,6 @@ use crate::build::build;
 use crate::harness::{harness, host_packages};
 use crate::util::{cargo, run_cmd, target_dir};
 
-/// The services whose fuzz targets' inputs are requests: a target `<service>-...`.
-const SERVICES: [&str; 3] = ["token", "config", "thumbnail"];
-
 /// Native against wasm on inputs beyond the vectors.
 ///
 /// The same requests on the native core and on the component and the command on wasmtime,
@@ -112,7 +109,10 @@ pub fn main(args: Args) -> anyhow::Result<()> {
     std::fs::create_dir_all(&requests_dir)?;
     let mut files = Vec::new();
     for name in fuzz_targets(&fuzz)? {
-        let Some(service) = SERVICES.iter().find(|s| name.starts_with(&format!("{s}-"))) else {
+        // A service's fuzz targets are `<service>-...`.
+        let Some(service) =
+            service_http::Spec::names().find(|s| name.starts_with(&format!("{s}-")))
+        else {
             continue;
         };
         if !services.is_empty() && !services.iter().any(|s| s == service) {

@@ -23,6 +23,8 @@ use sha2::{Digest, Sha256};
 
 use conformance::target::Form;
 
+use service_http::Spec;
+
 use crate::build::{Artifacts, GUEST_PROFILE, build};
 use crate::util::{Metadata, copy_dir, git_commit, hex, on_path, run_cmd, rustc};
 
@@ -35,82 +37,47 @@ const RUNNER: &str = include_str!("dist/run.mjs");
 const EMBED_CARGO: &str = include_str!("dist/embed/Cargo.toml.tmpl");
 const EMBED_MAIN: &str = include_str!("dist/embed/main.rs.tmpl");
 
-/// What a bundle says about its service beyond what the build knows.
+/// What a bundle says about its service beyond the registry's entry: the service's part of
+/// the wasmtime embedding example (bindings and `fn serve`), the dependencies it needs beyond
+/// the common ones, and the Cloudflare snippet's call (`body`, the JSON form, in; a
+/// `Response` out) — files in the service's own folder, `components/<name>/dist/`.
 struct Service {
-    name: &'static str,
-    /// One line for the README's title.
-    title: &'static str,
-    /// The world the component exports, and its type name in wasmtime's and jco's bindings.
-    world: &'static str,
-    world_type: &'static str,
-    /// The exported interface and its resource (`<interface>.<Resource>` in jco's bindings).
-    interface: &'static str,
-    resource_type: &'static str,
-    /// The vector group and case whose request is the bundle's example.
-    example: (&'static str, &'static str),
-    /// The service's part of the embedding example: bindings and `fn serve`; and the
-    /// dependencies it needs beyond the common ones (lines of embed/Cargo.toml).
-    embed: &'static str,
-    embed_deps: &'static str,
-    /// The Cloudflare snippet's call: `body` (the JSON form) in, a `Response` out.
-    js_call: &'static str,
+    spec: &'static Spec,
+    /// `embed.rs`: a template, rendered after `dist/embed/main.rs.tmpl`.
+    embed: String,
+    /// `embed-deps.toml` (optional): lines for embed/Cargo.toml's `[dependencies]`.
+    embed_deps: String,
+    /// `call.js`.
+    js_call: String,
 }
 
-const SERVICES: [Service; 3] = [
-    Service {
-        name: "token",
-        title: "JWT verification against a JWKS and a policy",
-        world: "token-verifier",
-        world_type: "TokenVerifier",
-        interface: "verifier",
-        resource_type: "Verifier",
-        example: ("rfc-examples", "rfc7515-a1"),
-        embed: include_str!("dist/embed/token.rs"),
-        embed_deps: "",
-        js_call: "      const { Verifier } = service.verifier;
-      const verifier = Verifier.create(toJs(body.config));
-      const now = body.now == null ? undefined : BigInt(body.now);
-      const verified = verifier.verify(body.token, now);
-      return Response.json({ ok: { ...toJson(verified), claims: JSON.parse(verified.claims) } });",
-    },
-    Service {
-        name: "config",
-        title: "JSON Schema validation of JSON, YAML and TOML documents",
-        world: "config-validator",
-        world_type: "ConfigValidator",
-        interface: "validator",
-        resource_type: "Validator",
-        example: ("service-config", "yaml-invalid"),
-        embed: include_str!("dist/embed/config.rs"),
-        embed_deps: "",
-        js_call: "      const { Validator } = service.validator;
-      const validator = Validator.create(toJs(body.config));
-      const outcome = validator.validate(body.schema, body.document, body.format);
-      return Response.json({ ok: toJson(outcome) });",
-    },
-    Service {
-        name: "thumbnail",
-        title: "thumbnails of JPEG, PNG, WebP and GIF images",
-        world: "thumbnail",
-        world_type: "Thumbnail",
-        interface: "thumbnailer",
-        resource_type: "Thumbnailer",
-        example: ("formats-and-fits", "contain-png"),
-        embed: include_str!("dist/embed/thumbnail.rs"),
-        embed_deps: "\nbase64 = \"0.22\"",
-        js_call: "      const { Thumbnailer } = service.thumbnailer;
-      const image = Uint8Array.from(atob(body.image), (c) => c.charCodeAt(0));
-      const thumbnail = Thumbnailer.create(toJs(body.config)).thumbnail(image, toJs(body.request));
-      // The image itself as the body; its size in headers.
-      return new Response(thumbnail.bytes, {
-        headers: {
-          'content-type': `image/${thumbnail.format}`,
-          'x-width': `${thumbnail.width}`,
-          'x-height': `${thumbnail.height}`,
-        },
-      });",
-    },
-];
+impl Service {
+    /// Every registered service's bundle material, from the sources at `root`.
+    fn all(root: &Path) -> anyhow::Result<Vec<Service>> {
+        let load = |spec| Service::load(root, spec);
+        service_http::SPECS.iter().map(load).collect()
+    }
+
+    fn load(root: &Path, spec: &'static Spec) -> anyhow::Result<Service> {
+        let dir = root.join("components").join(spec.name).join("dist");
+        let read = |file: &str| {
+            let path = dir.join(file);
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        };
+        let embed_deps = match read("embed-deps.toml") {
+            Ok(text) => text.lines().map(|line| format!("\n{line}")).collect(),
+            Err(_) if !dir.join("embed-deps.toml").exists() => String::new(),
+            Err(e) => return Err(e),
+        };
+        let js_call = read("call.js")?;
+        Ok(Service {
+            spec,
+            embed: read("embed.rs")?,
+            embed_deps,
+            js_call: js_call.strip_suffix('\n').unwrap_or(&js_call).to_owned(),
+        })
+    }
+}
 
 /// build, then write <target>/dist/<service>-<version>/ per service.
 ///
@@ -159,7 +126,7 @@ pub struct Args {
 pub fn main(args: Args) -> anyhow::Result<()> {
     for service in &args.services {
         ensure!(
-            SERVICES.iter().any(|s| s.name == service),
+            Spec::named(service).is_some(),
             "unknown service `{service}`"
         );
     }
@@ -230,9 +197,9 @@ fn dist(options: &Args) -> anyhow::Result<Written> {
     };
     let rustc = rustc(&["--version"])?;
     let mut bundles = Vec::new();
-    for service in &SERVICES {
-        let version = bundle_version(&metadata, service.name)?;
-        let name = format!("{}-{version}", service.name);
+    for service in &Service::all(Path::new("."))? {
+        let version = bundle_version(&metadata, service.spec.name)?;
+        let name = format!("{}-{version}", service.spec.name);
         let dir = out.join(&name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
@@ -330,7 +297,7 @@ struct Inputs<'a> {
 
 /// One bundle's files by relative path, `SHA256SUMS` included.
 fn bundle(service: &Service, inputs: &Inputs<'_>) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    let name = service.name;
+    let name = service.spec.name;
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     for form in [Form::Component, Form::Command] {
         let path = inputs
@@ -365,7 +332,7 @@ fn bundle(service: &Service, inputs: &Inputs<'_>) -> anyhow::Result<BTreeMap<Str
 
     let vars = vars(service, inputs, &wit_version, &summary);
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let embed_main = render(EMBED_MAIN, &vars)? + "\n" + &render(service.embed, &vars)?;
+    let embed_main = render(EMBED_MAIN, &vars)? + "\n" + &render(&service.embed, &vars)?;
     files.insert(
         "embed/Cargo.toml".into(),
         render(EMBED_CARGO, &vars)?.into(),
@@ -401,6 +368,7 @@ fn vars(
     wit_version: &str,
     summary: &str,
 ) -> Vec<(&'static str, String)> {
+    let spec = service.spec;
     let matrix = inputs.matrix;
     let text = |key: &str| matrix[key].as_str().unwrap_or("unknown").to_owned();
     let matrix_source = match inputs.matrix_from {
@@ -418,20 +386,20 @@ fn vars(
         ),
     };
     vec![
-        ("service", service.name.to_owned()),
-        ("title", service.title.to_owned()),
+        ("service", spec.name.to_owned()),
+        ("title", spec.title.to_owned()),
         ("version", inputs.version.to_owned()),
         ("wit_version", wit_version.to_owned()),
-        ("world", service.world.to_owned()),
-        ("world_type", service.world_type.to_owned()),
-        ("interface", service.interface.to_owned()),
-        ("resource_type", service.resource_type.to_owned()),
+        ("world", spec.wit.world.to_owned()),
+        ("world_type", spec.wit.world_type.to_owned()),
+        ("interface", spec.wit.interface.to_owned()),
+        ("resource_type", spec.wit.resource_type.to_owned()),
         (
             "accessor",
-            format!("portable_{}_{}", service.name, service.interface),
+            format!("portable_{}_{}", spec.name, spec.wit.interface),
         ),
-        ("example_group", service.example.0.to_owned()),
-        ("example_case", service.example.1.to_owned()),
+        ("example_group", spec.example.0.to_owned()),
+        ("example_case", spec.example.1.to_owned()),
         ("commit", inputs.commit.to_owned()),
         ("rustc", inputs.rustc.to_owned()),
         ("profile", GUEST_PROFILE.to_owned()),
@@ -446,9 +414,10 @@ fn vars(
 /// The example: the request every form receives for one vector case, written as the native
 /// core reads it back (every default explicit), and the response the native reference gives.
 fn example(service: &Service) -> anyhow::Result<(Value, Value)> {
-    let (group, case) = service.example;
+    let spec = service.spec;
+    let (group, case) = spec.example;
     let path = Path::new("conformance/vectors")
-        .join(service.name)
+        .join(spec.name)
         .join(format!("{group}.json"));
     let vectors: Value = serde_json::from_slice(
         &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
@@ -463,29 +432,21 @@ fn example(service: &Service) -> anyhow::Result<(Value, Value)> {
         .context("a case's input is an object")?
         .clone();
     request.insert("config".into(), vectors["config"].clone());
-    let request = Value::Object(request);
-    let (request, response) = match service.name {
-        "token" => {
-            let request: token_core::json::Request = serde_json::from_value(request)?;
-            ensure!(
-                request.now.is_some(),
-                "the example must carry `now`, so its response does not depend on the clock"
-            );
-            let response = token_core::json::serve(&request, || unreachable!("`now` is set"));
-            (json!(request), json!(response))
-        }
-        "config" => {
-            let request: config_core::json::Request = serde_json::from_value(request)?;
-            let response = config_core::json::serve(&request);
-            (json!(request), json!(response))
-        }
-        "thumbnail" => {
-            let request: thumbnail_core::json::Request = serde_json::from_value(request)?;
-            let response = thumbnail_core::json::serve(&request);
-            (json!(request), json!(response))
-        }
-        other => bail!("no example for service `{other}`"),
-    };
+    let request = spec
+        .canonical(&Value::Object(request))
+        .map_err(anyhow::Error::msg)?;
+    let clock_read = std::cell::Cell::new(false);
+    let response = spec
+        .serve(&request, &|| {
+            clock_read.set(true);
+            0
+        })
+        .map_err(anyhow::Error::msg)?;
+    ensure!(
+        !clock_read.get(),
+        "the example's response would depend on the clock: its request must carry its own \
+         time (`now`)"
+    );
     ensure!(
         response.get("ok").is_some(),
         "the example should show a served request, not {response}"
@@ -1095,7 +1056,7 @@ mod tests {
     /// Every service's templates render: no placeholder without a value.
     #[test]
     fn templates_render_for_every_service() {
-        for service in &SERVICES {
+        for service in &Service::all(&crate::util::project_root()).unwrap() {
             let inputs = Inputs {
                 version: "0.0.0",
                 artifacts: &Artifacts::default(),
@@ -1108,7 +1069,7 @@ mod tests {
             let vars = vars(service, &inputs, "0.0.0", "");
             let mut vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
             vars.extend([("files", ""), ("embed_cargo", ""), ("embed_main", "")]);
-            for template in [README, EMBED_CARGO, EMBED_MAIN, service.embed] {
+            for template in [README, EMBED_CARGO, EMBED_MAIN, &service.embed] {
                 render(template, &vars).unwrap();
             }
         }

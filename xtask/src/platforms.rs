@@ -282,7 +282,7 @@ fn lambda(artifacts: &Artifacts, bin: &Path, package: &Path) -> anyhow::Result<(
         std::fs::copy(&built, &bootstrap)
             .with_context(|| format!("copying {}", built.display()))?;
     }
-    for service in ["token", "config", "thumbnail"] {
+    for service in service_http::Spec::names() {
         let wasm = artifacts
             .get(service, Form::Component)
             .with_context(|| format!("no {service} component in the artifact manifest"))?;

@@ -30,11 +30,13 @@
 
 pub mod client;
 mod deployment;
+pub mod registry;
 mod routes;
 pub mod status;
 
 pub use deployment::{Deployment, DeploymentError, Tenant};
 pub use http;
+pub use registry::{SPECS, Spec};
 pub use routes::{Backend, BackendError, InProcess, handle, handle_with};
 
 /// The name of the platform variable (Cloudflare var, Spin variable, Fastly config-store key)
@@ -73,7 +75,7 @@ pub fn system_clock() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The three services.
+/// A service: its entry in the [`registry`] is [`Service::spec`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Service {
     Token,
@@ -84,16 +86,17 @@ pub enum Service {
 impl Service {
     pub const ALL: [Service; 3] = [Service::Token, Service::Config, Service::Thumbnail];
 
+    /// Its entry in the registry.
+    pub fn spec(self) -> &'static Spec {
+        &SPECS[self as usize]
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Service::Token => "token",
-            Service::Config => "config",
-            Service::Thumbnail => "thumbnail",
-        }
+        self.spec().name
     }
 
     pub fn parse(name: &str) -> Option<Service> {
-        Service::ALL.into_iter().find(|s| s.name() == name)
+        Spec::named(name).map(|s| s.service)
     }
 }
 

@@ -149,8 +149,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let mut workloads = workloads::all(&args.vectors, image)?;
     workloads.retain(|w| wanted_service(w.service));
     anyhow::ensure!(!workloads.is_empty(), "no workload selected");
-    let services: Vec<&'static str> = ["token", "config", "thumbnail"]
-        .into_iter()
+    let services: Vec<&'static str> = service_http::Spec::names()
         .filter(|s| wanted_service(s))
         .collect();
     let artifacts = conformance::run::Artifacts::load(&args.artifacts)?;

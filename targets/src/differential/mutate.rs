@@ -428,7 +428,7 @@ mod tests {
     #[test]
     fn mutations_are_deterministic_valid_requests() {
         let groups = groups();
-        for service in ["token", "config", "thumbnail"] {
+        for service in service_http::Spec::names() {
             let make = |seed| {
                 let mut mutator = Mutator::new(service, &groups, seed).unwrap();
                 (0..40)
