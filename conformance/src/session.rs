@@ -2,7 +2,12 @@
 //! expectations, the comparison with a baseline (`--diff`), the committed files rewritten
 //! (`--update`), and the closing summary. The harness ends every run with [`finish`], and
 //! `cargo xtask matrix merge` ends a merged sharded run with it too, so both judge, compare,
-//! record and count the same way.
+//! record and count the same way. Their shared options (`--runtime`, ..., `--diff`,
+//! `--update`, the committed files) are [`ScopeArgs`] and [`CommittedArgs`], with the crate's
+//! `clap` feature.
+
+#[cfg(feature = "clap")]
+mod args;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +21,9 @@ use crate::report::{self, baseline, changelog};
 use crate::run::CommandCase;
 use crate::target::Form;
 use crate::vectors::Group;
+
+#[cfg(feature = "clap")]
+pub use args::{CommittedArgs, ScopeArgs};
 
 /// What a run asks for: the vectors and probes (or a user's modules) and the filters on them.
 #[derive(Clone, Debug)]

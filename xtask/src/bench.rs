@@ -20,7 +20,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use crate::build::build;
-use crate::harness::harness;
+use crate::harness::{PassThrough, harness, help_then_harness};
 use crate::setup::setup;
 use crate::util::{run_cmd, target_dir};
 
@@ -38,7 +38,14 @@ const CHARTS: &str = "docs/bench";
 /// (never asserted). About ten minutes. Other options go to `harness bench`; `--help` prints
 /// this, then builds the harness and prints its bench help.
 #[derive(clap::Args, Debug, Default)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    mut_arg("rest", |arg| arg
+        .value_name("HARNESS BENCH OPTIONS")
+        .help("Options for `harness bench`, passed on as they are")),
+    mut_arg("help", |arg| arg
+        .help("Print this help, then the harness's bench help (builds the harness first)"))
+)]
 pub struct Args {
     /// A smoke run (a 2 MP image, few iterations, no Wasmer) of about two minutes, written to
     /// <target>/bench/quick/; its numbers never replace a full run's.
@@ -51,16 +58,9 @@ pub struct Args {
     /// Render an earlier run's bench.json instead of running (with --update).
     #[arg(long, value_name = "BENCH.JSON")]
     pub from: Option<PathBuf>,
-    /// Print this help, then the harness's bench help (builds the harness first).
-    #[arg(short, long)]
-    pub help: bool,
-    /// Options for `harness bench`, passed on as they are.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "HARNESS BENCH OPTIONS"
-    )]
-    pub rest: Vec<String>,
+    // `--help`, and the options for `harness bench`.
+    #[command(flatten)]
+    pub harness: PassThrough,
 }
 
 /// `cargo xtask bench ...`.
@@ -69,27 +69,19 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         mut quick,
         mut update,
         mut from,
-        help,
-        rest,
+        harness: pass_through,
     } = args;
-    // clap hands everything from the first harness option on to `rest`; xtask's own options
-    // may still come after it, as they always could.
-    let mut harness_args = Vec::new();
-    let mut rest = rest.into_iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
+    let (help, harness_args) = pass_through.split(|option| {
+        match option.name() {
             "--quick" => quick = true,
             "--update" => update = true,
-            "--from" => from = Some(PathBuf::from(rest.next().context("--from needs a file")?)),
-            _ => harness_args.push(arg),
+            "--from" => from = Some(PathBuf::from(option.value()?)),
+            _ => return Ok(false),
         }
-    }
-    if help || crate::harness::asks_help(&harness_args) {
-        crate::print_help("bench")?;
-        println!("\nThe harness's bench options:\n");
-        let mut cmd = harness(&[])?;
-        cmd.args(["bench", "--help"]);
-        return run_cmd(cmd);
+        Ok(true)
+    })?;
+    if help {
+        return help_then_harness("bench", Some("bench"), &[]);
     }
     anyhow::ensure!(
         !(update && quick),

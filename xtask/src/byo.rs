@@ -14,7 +14,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 
 use crate::build::GUEST_PROFILE;
-use crate::harness::{asks_help, test_all_runtimes};
+use crate::harness::{PassThrough, help_then_harness, test_all_runtimes};
 use crate::setup::wasm_targets;
 use crate::util::{cargo, copy_dir, run_cmd, target_dir};
 
@@ -32,28 +32,24 @@ const EXPECTATIONS: &str = "expectations.json";
 /// --wasm <that directory>, so the matrix is written to <target>/conformance/byo/. Options
 /// go on to the harness; `--help` prints this, then the harness's help (builds it first).
 #[derive(clap::Args, Debug)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    mut_arg("rest", |arg| arg
+        .help("Options for the harness (after `--wasm <staged dir>`), passed on as they are"))
+)]
 pub struct Args {
-    /// Print this help, then the harness's (builds the harness first).
-    #[arg(short, long)]
-    pub help: bool,
-    /// Options for the harness (after `--wasm <staged dir>`), passed on as they are.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "HARNESS OPTIONS"
-    )]
-    pub rest: Vec<String>,
+    // `--help`, and the options for the harness.
+    #[command(flatten)]
+    pub harness: PassThrough,
 }
 
 /// `cargo xtask byo-examples ...`.
 pub fn main(args: Args) -> anyhow::Result<()> {
-    if args.help || asks_help(&args.rest) {
-        crate::print_help("byo-examples")?;
-        println!("\nThe harness's options:\n");
-        return test_all_runtimes(&["--help".to_owned()]);
+    let (help, harness_args) = args.harness.split(|_| Ok(false))?;
+    if help {
+        return help_then_harness("byo-examples", None, &[]);
     }
-    examples(&args.rest)
+    examples(&harness_args)
 }
 
 /// Builds the examples, stages them with their specs and runs them on every runtime.

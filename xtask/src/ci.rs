@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::Context;
 
 use crate::build::{build, guest_packages};
-use crate::harness::{harness, host_packages, test_all_runtimes};
+use crate::harness::{PassThrough, harness, host_packages, test_all_runtimes};
 use crate::setup::{WASM_TARGETS, setup_host, tools_dir};
 use crate::util::{cargo, project_root, run_cmd, rustc};
 use crate::{bench, byo, differential, dist, fixtures, fuzz, matrix, platforms};
@@ -97,7 +97,10 @@ pub fn ci() -> anyhow::Result<()> {
     // Native against wasm beyond the vectors: the fuzz seeds, the corpora the fuzz step
     // just grew, and mutated vector requests, 2000 inputs per service (about 20 s).
     differential::main(differential::Args {
-        rest: vec!["--limit".to_owned(), "2000".to_owned()],
+        harness: PassThrough {
+            rest: vec!["--limit".to_owned(), "2000".to_owned()],
+            ..PassThrough::default()
+        },
         ..differential::Args::default()
     })?;
     // `--shard` + `matrix merge` for real, on the quick native column.

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 
 use crate::build::build;
-use crate::harness::{harness, host_packages};
+use crate::harness::{PassThrough, harness, help_then_harness, host_packages};
 use crate::util::{cargo, run_cmd, target_dir};
 
 /// Native against wasm on inputs beyond the vectors.
@@ -29,7 +29,14 @@ use crate::util::{cargo, run_cmd, target_dir};
 /// --no-mutations, --requests, ...) go to `harness differential`; `--help` prints this,
 /// then builds the harness and prints its help.
 #[derive(clap::Args, Debug, Default)]
-#[command(disable_help_flag = true)]
+#[command(
+    disable_help_flag = true,
+    mut_arg("rest", |arg| arg
+        .value_name("HARNESS DIFFERENTIAL OPTIONS")
+        .help("Options for `harness differential`, passed on as they are")),
+    mut_arg("help", |arg| arg
+        .help("Print this help, then the harness's differential help (builds the harness first)"))
+)]
 pub struct Args {
     /// AFL++ corpora instead of <target>/fuzz: a fuzz work dir, an AFL++ output dir or a
     /// dir of <fuzz-target>/ input directories. Repeatable.
@@ -41,16 +48,9 @@ pub struct Args {
     /// Only these services (comma-separated; also passed to the harness).
     #[arg(long, value_delimiter = ',')]
     pub service: Vec<String>,
-    /// Print this help, then the harness's differential help (builds the harness first).
-    #[arg(short, long)]
-    pub help: bool,
-    /// Options for `harness differential`, passed on as they are.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "HARNESS DIFFERENTIAL OPTIONS"
-    )]
-    pub rest: Vec<String>,
+    // `--help`, and the options for `harness differential`.
+    #[command(flatten)]
+    pub harness: PassThrough,
 }
 
 /// `cargo xtask differential ...`.
@@ -59,31 +59,19 @@ pub fn main(args: Args) -> anyhow::Result<()> {
         mut inputs,
         mut no_corpus,
         service: mut services,
-        mut help,
-        rest,
+        harness: pass_through,
     } = args;
-    // clap hands everything from the first harness option on to `rest`; xtask's own options
-    // may still come after it.
-    let mut harness_args: Vec<String> = Vec::new();
-    let mut rest = rest.into_iter();
-    while let Some(arg) = rest.next() {
-        match arg.as_str() {
-            "--inputs" => inputs.push(rest.next().context("--inputs needs a directory")?.into()),
+    let (help, mut harness_args) = pass_through.split(|option| {
+        match option.name() {
+            "--inputs" => inputs.push(option.value()?.into()),
             "--no-corpus" => no_corpus = true,
-            "--help" | "-h" => help = true,
-            "--service" => {
-                let value = rest.next().context("--service needs a value")?;
-                services.extend(value.split(',').map(str::to_owned));
-            }
-            _ => harness_args.push(arg),
+            "--service" => services.extend(option.value()?.split(',').map(str::to_owned)),
+            _ => return Ok(false),
         }
-    }
+        Ok(true)
+    })?;
     if help {
-        crate::print_help("differential")?;
-        println!("\nThe harness's differential options:\n");
-        let mut cmd = harness(&[])?;
-        cmd.args(["differential", "--help"]);
-        return run_cmd(cmd);
+        return help_then_harness("differential", Some("differential"), &[]);
     }
     if !services.is_empty() {
         harness_args.extend(["--service".to_owned(), services.join(",")]);

@@ -32,6 +32,28 @@ pub struct Args {
     /// one feature is `wasmedge`. May also come among the harness's options.
     #[arg(long, value_name = "FEATURE")]
     pub features: Vec<String>,
+    #[command(flatten)]
+    pub harness: PassThrough,
+}
+
+/// `cargo xtask test-all-runtimes ...`.
+pub fn main(args: Args) -> anyhow::Result<()> {
+    let mut features = args.features;
+    let (help, harness_args) = args
+        .harness
+        .split(|option| take_feature(option, &mut features))?;
+    if help {
+        return help_then_harness("test-all-runtimes", None, &features);
+    }
+    run(&features, harness_args)
+}
+
+/// `--help` and the harness's options: what every command that passes options on to the
+/// harness (`test-all-runtimes`, `byo-examples`, `bench`, `differential`) flattens into its
+/// own. clap takes everything from the first option it does not know on as the harness's,
+/// unparsed; [`PassThrough::split`] finds the command's own options among them.
+#[derive(clap::Args, Debug, Default)]
+pub struct PassThrough {
     /// Print this help, then the harness's (builds the harness first).
     #[arg(short, long)]
     pub help: bool,
@@ -44,41 +66,115 @@ pub struct Args {
     pub rest: Vec<String>,
 }
 
-/// `cargo xtask test-all-runtimes ...`.
-pub fn main(args: Args) -> anyhow::Result<()> {
-    let mut raw: Vec<String> = args
-        .features
-        .iter()
-        .map(|feature| format!("--features={feature}"))
-        .collect();
-    raw.extend(args.rest);
-    if args.help || asks_help(&raw) {
-        crate::print_help("test-all-runtimes")?;
-        println!("\nThe harness's options:\n");
-        if args.help {
-            raw.push("--help".to_owned());
-        }
+impl PassThrough {
+    /// Whether help was asked for (`--help` or `-h`, before or among the harness's options),
+    /// and the harness's options, with the command's own taken out by `own` (see
+    /// [`own_options`]): they may come after the first harness option, as they always could.
+    pub fn split(
+        self,
+        mut own: impl FnMut(&mut Own<'_>) -> anyhow::Result<bool>,
+    ) -> anyhow::Result<(bool, Vec<String>)> {
+        let mut help = self.help;
+        let harness = own_options(self.rest, |option| {
+            if matches!(option.name(), "--help" | "-h") {
+                help = true;
+                return Ok(true);
+            }
+            own(option)
+        })?;
+        Ok((help, harness))
     }
-    test_all_runtimes(&raw)
 }
 
-/// Whether harness options ask for the harness's help.
-pub fn asks_help(args: &[String]) -> bool {
-    args.iter().any(|a| a == "--help" || a == "-h")
+/// One option on the command line, offered to a command before the harness gets it.
+pub struct Own<'a> {
+    name: &'a str,
+    /// The value given as `--name=value`.
+    inline: Option<&'a str>,
+    took_value: bool,
+    rest: &'a mut dyn Iterator<Item = String>,
+}
+
+impl Own<'_> {
+    /// The option's name (`--name`, without any `=value`).
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    /// The option's value: what follows `=`, or else the next argument.
+    pub fn value(&mut self) -> anyhow::Result<String> {
+        self.took_value = true;
+        match self.inline {
+            Some(value) => Ok(value.to_owned()),
+            None => self
+                .rest
+                .next()
+                .with_context(|| format!("{} needs a value", self.name)),
+        }
+    }
+}
+
+/// The arguments `own` leaves to the harness, in their order. `own` is offered each
+/// argument: it returns `true` for one of the command's own options (after reading its
+/// value with [`Own::value`], if it has one) and `false` for the harness's.
+pub fn own_options(
+    args: impl IntoIterator<Item = String>,
+    mut own: impl FnMut(&mut Own<'_>) -> anyhow::Result<bool>,
+) -> anyhow::Result<Vec<String>> {
+    let mut harness = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if arg.starts_with("--") => (name, Some(value)),
+            _ => (arg.as_str(), None),
+        };
+        let mut option = Own {
+            name,
+            inline,
+            took_value: false,
+            rest: &mut args,
+        };
+        if !own(&mut option)? {
+            harness.push(arg);
+        } else if inline.is_some() && !option.took_value {
+            bail!("{name} takes no value");
+        }
+    }
+    Ok(harness)
+}
+
+/// A command's `--help`: its own help, then the harness's (of the harness subcommand it
+/// runs, if any), from the harness built first (with `features`).
+pub fn help_then_harness(
+    command: &str,
+    subcommand: Option<&str>,
+    features: &[String],
+) -> anyhow::Result<()> {
+    crate::print_help(command)?;
+    match subcommand {
+        Some(subcommand) => println!("\nThe harness's {subcommand} options:\n"),
+        None => println!("\nThe harness's options:\n"),
+    }
+    let mut cmd = harness(features)?;
+    cmd.args(subcommand).arg("--help");
+    run_cmd(cmd)
+}
+
+/// Takes `--features <f>` (or `--features=<f>`) into `features`.
+fn take_feature(option: &mut Own<'_>, features: &mut Vec<String>) -> anyhow::Result<bool> {
+    if option.name() != "--features" {
+        return Ok(false);
+    }
+    features.push(option.value()?);
+    Ok(true)
 }
 
 /// `--features <f>` (or `--features=<f>`) anywhere in `args`, and the other arguments.
 fn split_features(args: &[String]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let mut features = Vec::new();
-    let mut rest = Vec::new();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.strip_prefix("--features") {
-            Some("") => features.push(args.next().context("--features needs a value")?.clone()),
-            Some(value) if value.starts_with('=') => features.push(value[1..].to_owned()),
-            _ => rest.push(arg.clone()),
-        }
-    }
+    let rest = own_options(args.iter().cloned(), |option| {
+        take_feature(option, &mut features)
+    })?;
     Ok((features, rest))
 }
 
@@ -142,22 +238,20 @@ fn wasmedge_child() -> anyhow::Result<PathBuf> {
 }
 
 /// Setup, build, then the harness on every runtime. `args` are the harness's options, among
-/// which `--features <f>` is the harness build's (e.g. `wasmedge`); with `--help` among them
-/// only the harness's help is printed.
+/// which `--features <f>` is the harness build's (e.g. `wasmedge`).
 pub fn test_all_runtimes(args: &[String]) -> anyhow::Result<()> {
     let (features, harness_args) = split_features(args)?;
-    if asks_help(&harness_args) {
-        let mut cmd = harness(&features)?;
-        cmd.arg("--help");
-        return run_cmd(cmd);
-    }
+    run(&features, harness_args)
+}
+
+fn run(features: &[String], harness_args: Vec<String>) -> anyhow::Result<()> {
     setup()?;
     let built = build()?;
     let artifacts = built.manifest;
     let out = artifacts
         .parent()
         .context("artifacts.json has a directory")?;
-    let mut cmd = harness(&features)?;
+    let mut cmd = harness(features)?;
     platforms::package(
         &built.artifacts,
         &target_dir()?.join("debug"),
@@ -223,10 +317,10 @@ mod tests {
     #[test]
     fn harness_options_pass_through_unparsed() {
         let args = parse(&["test-all-runtimes", "--runtime", "native", "--diff", "-x"]);
-        assert_eq!(args.rest, ["--runtime", "native", "--diff", "-x"]);
-        assert!(args.features.is_empty() && !args.help);
+        assert_eq!(args.harness.rest, ["--runtime", "native", "--diff", "-x"]);
+        assert!(args.features.is_empty() && !args.harness.help);
         // `--features` first is clap's; after a harness option it is among the rest, where
-        // `split_features` finds it.
+        // `split` finds it.
         let args = parse(&[
             "test-all-runtimes",
             "--features",
@@ -235,18 +329,29 @@ mod tests {
             "1/2",
         ]);
         assert_eq!(args.features, ["wasmedge"]);
-        assert_eq!(args.rest, ["--shard", "1/2"]);
+        assert_eq!(args.harness.rest, ["--shard", "1/2"]);
         let args = parse(&["test-all-runtimes", "--list", "--features=wasmedge"]);
-        assert_eq!(args.rest, ["--list", "--features=wasmedge"]);
+        assert_eq!(args.harness.rest, ["--list", "--features=wasmedge"]);
+        let mut features = args.features;
+        let (help, rest) = args
+            .harness
+            .split(|option| take_feature(option, &mut features))
+            .unwrap();
+        assert!(!help);
+        assert_eq!(features, ["wasmedge"]);
+        assert_eq!(rest, ["--list"]);
     }
 
     #[test]
     fn help_is_not_clap_s_alone_where_the_harness_has_options() {
         // `--help` first is the flag (xtask's help, then the harness's); after a harness
-        // option it reaches the harness's options, where `asks_help` sees it.
-        assert!(parse(&["test-all-runtimes", "--help"]).help);
+        // option it reaches the harness's options, where `split` sees it.
+        assert!(parse(&["test-all-runtimes", "--help"]).harness.help);
         let args = parse(&["test-all-runtimes", "--runtime", "wasmi", "-h"]);
-        assert!(!args.help && asks_help(&args.rest));
+        assert!(!args.harness.help);
+        let (help, rest) = args.harness.split(|_| Ok(false)).unwrap();
+        assert!(help);
+        assert_eq!(rest, ["--runtime", "wasmi"]);
         for command in ["bench", "byo-examples", "differential"] {
             let parsed = crate::Cli::try_parse_from(["cargo xtask", command, "--quick", "--help"]);
             assert!(parsed.is_ok(), "{command} --help reached clap: {parsed:?}");
@@ -254,6 +359,35 @@ mod tests {
         // Commands without harness options keep clap's own help.
         let err = crate::Cli::try_parse_from(["cargo xtask", "dist", "--help"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+    }
+
+    #[test]
+    fn own_options_are_taken_out_with_their_values_in_either_spelling() {
+        let (mut quick, mut from) = (false, Vec::new());
+        let rest = own_options(
+            strings(&[
+                "--limit", "5", "--quick", "--from", "a", "-q", "--from=b", "--seed=3",
+            ]),
+            |option| {
+                match option.name() {
+                    "--quick" => quick = true,
+                    "--from" => from.push(option.value()?),
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            },
+        )
+        .unwrap();
+        assert!(quick);
+        assert_eq!(from, ["a", "b"]);
+        // The harness's options stay as they were given, in their order.
+        assert_eq!(rest, ["--limit", "5", "-q", "--seed=3"]);
+        let flag = |option: &mut Own<'_>| Ok(option.name() == "--quick");
+        let err = own_options(strings(&["--quick=yes"]), flag).unwrap_err();
+        assert_eq!(err.to_string(), "--quick takes no value");
+        let valued = |option: &mut Own<'_>| option.value().map(|_| true);
+        let err = own_options(strings(&["--from"]), valued).unwrap_err();
+        assert_eq!(err.to_string(), "--from needs a value");
     }
 
     #[test]

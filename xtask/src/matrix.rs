@@ -6,9 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use conformance::expectations::Expectations;
 use conformance::matrix::Matrix;
-use conformance::report::baseline;
-use conformance::report::diff::Scope;
-use conformance::session::{self, Committed, Finish};
+use conformance::session::{CommittedArgs, ScopeArgs};
 
 /// Work with the matrix.json of sharded runs.
 #[derive(clap::Args, Debug)]
@@ -28,6 +26,9 @@ enum Command {
 /// recorded (--update) as an unsharded run would be, with the same closing summary. Fails if
 /// a cell is in two shards, the shards measured different commits or runtime versions, a
 /// cell is unexpected, or (with --diff) a cell regressed.
+///
+/// Give --runtime, --service, --form and --case as the shards were given them: they select
+/// no cells here, they say what the run covered, so that --diff compares only that.
 #[derive(clap::Args, Debug)]
 pub struct Merge {
     /// The matrix.json of every shard (at least two).
@@ -43,35 +44,12 @@ pub struct Merge {
         default_value = "conformance/expectations.json"
     )]
     pub expectations: PathBuf,
-    /// Compare the merged matrix with a baseline matrix.json (without a value: the baseline
-    /// committed at git HEAD) and fail on a regression, as the harness's --diff does.
-    #[arg(long, value_name = "MATRIX_JSON", num_args = 0..=1)]
-    pub diff: Option<Option<PathBuf>>,
-    /// Rewrite the committed baseline, COMPATIBILITY.md and costs from the merged matrix.
-    #[arg(long)]
-    pub update: bool,
-    /// The runtimes the shards ran (as given to the harness's --runtime): cells of other
-    /// runtimes are not compared with the baseline.
-    #[arg(long, value_delimiter = ',')]
-    pub runtime: Vec<String>,
-    /// The services the shards ran (the harness's --service).
-    #[arg(long, value_delimiter = ',')]
-    pub service: Vec<String>,
-    /// The forms the shards ran (the harness's --form).
-    #[arg(long, value_delimiter = ',')]
-    pub form: Vec<String>,
-    /// The case filter the shards ran with (the harness's --case).
-    #[arg(long)]
-    pub case: Option<String>,
-    /// The committed baseline that --diff compares with and --update rewrites.
-    #[arg(long, default_value = baseline::PATH)]
-    pub baseline: PathBuf,
-    /// The COMPATIBILITY.md that --update rewrites.
-    #[arg(long, default_value = "COMPATIBILITY.md")]
-    pub compatibility: PathBuf,
-    /// The shard costs that --update rewrites.
-    #[arg(long, default_value = conformance::shard::COSTS)]
-    pub costs: PathBuf,
+    // What the shards ran: cells outside it are not compared with the baseline.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    // --diff, --update and the committed files they use, as the harness has them.
+    #[command(flatten)]
+    pub committed: CommittedArgs,
 }
 
 /// `cargo xtask matrix ...`.
@@ -159,28 +137,11 @@ fn merge(args: Merge) -> anyhow::Result<()> {
             .join("conformance")
             .join("merged"),
     };
-    let scope = Scope {
-        runtimes: args.runtime,
-        services: args.service,
-        forms: session::parse_forms(&args.form)?,
-        case: args.case,
-    };
+    let scope = args.scope.scope()?;
     let expectations = Expectations::load(&args.expectations)?;
-    let ok = session::finish(
-        &merged,
-        &Finish {
-            out: &out,
-            expectations: &expectations,
-            diff: args.diff,
-            update: args.update,
-            committed: &Committed {
-                baseline: args.baseline,
-                compatibility: args.compatibility,
-                costs: args.costs,
-            },
-            scope: &scope,
-        },
-    )?;
+    let ok = args
+        .committed
+        .finish(&merged, &out, &expectations, &scope)?;
     anyhow::ensure!(
         ok,
         "the merged matrix is not as expected (or regressed): see above"

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::markdown::{all_passed, escape, probes_elsewhere, runtimes, summary_table, wasi};
+use super::markdown::{all_passed, escape, probes_elsewhere, tables};
 use crate::expectations::Expectations;
 use crate::matrix::{Matrix, Status};
 use crate::target::Form;
@@ -23,16 +23,8 @@ pub fn render(matrix: &Matrix, expectations: &Expectations) -> String {
          `error` (trap, crash or timeout). Known differences are explained in\n\
          `conformance/expectations.json` and listed below.\n\n",
     );
-    writeln!(
-        out,
-        "Last regenerated {}.\n\n## Runtimes\n",
-        matrix.generated
-    )
-    .unwrap();
-    runtimes(matrix, &mut out);
-    writeln!(out, "\n## Summary\n").unwrap();
-    summary_table(matrix, &mut out);
-    wasi::section(matrix, expectations, &mut out);
+    writeln!(out, "Last regenerated {}.\n", matrix.generated).unwrap();
+    tables(matrix, expectations, &mut out);
     writeln!(out, "\n## Known differences\n").unwrap();
     if expectations.expectations.is_empty() {
         writeln!(

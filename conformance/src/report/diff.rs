@@ -41,7 +41,8 @@ impl Scope {
             && self.case.is_none()
     }
 
-    fn has_runtime(&self, id: &str) -> bool {
+    /// Whether the run covers runtime `id`.
+    pub fn has_runtime(&self, id: &str) -> bool {
         self.runtimes.is_empty() || self.runtimes.iter().any(|r| r == id)
     }
 

@@ -31,6 +31,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
+use super::runtimes::RuntimeRow;
 use super::{escape_attr as attr, escape_text as text};
 use crate::expectations::{Expectations, Verdict};
 use crate::matrix::wasi::{Deny, Entry, Table};
@@ -150,25 +151,18 @@ fn header(matrix: &Matrix) -> String {
         "<table id=\"runtimes\">\n<thead><tr><th>runtime</th><th>version</th><th>kind</th>\
          <th>forms</th><th>available</th><th>settings</th></tr></thead>\n<tbody>\n",
     );
-    for r in &matrix.runtimes {
-        let kind = serde_json::to_value(r.kind).unwrap();
-        let forms: Vec<&str> = r.forms.iter().map(|f| f.name()).collect();
-        let available = if r.available {
-            "yes".to_owned()
-        } else {
-            format!("no: {}", r.reason)
-        };
+    for r in matrix.runtimes.iter().map(RuntimeRow::of) {
         writeln!(
             out,
             r#"<tr data-runtime="{}"><td>{}</td><td class="version">{}</td><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td></tr>"#,
-            attr(&r.id),
-            text(&r.id),
-            text(&r.version),
-            text(kind.as_str().unwrap_or("")),
-            text(&forms.join(", ")),
+            attr(r.id),
+            text(r.id),
+            text(r.version),
+            text(&r.kind),
+            text(&r.forms),
             if r.available { "yes" } else { "no" },
-            text(&available),
-            text(&r.settings)
+            text(&r.availability),
+            text(r.settings)
         )
         .unwrap();
     }

@@ -6,6 +6,7 @@ pub(super) mod wasi;
 
 use std::fmt::Write as _;
 
+use super::runtimes::RuntimeRow;
 use super::summary::summary;
 use crate::expectations::Expectations;
 use crate::matrix::{Cell, Matrix, Status};
@@ -15,50 +16,51 @@ pub fn render(matrix: &Matrix, expectations: &Expectations) -> String {
     let mut out = String::new();
     writeln!(
         out,
-        "# Conformance matrix\n\nGenerated {}.\n\n## Runtimes\n",
+        "# Conformance matrix\n\nGenerated {}.\n",
         matrix.generated
     )
     .unwrap();
-    runtimes(matrix, &mut out);
-    writeln!(out, "\n## Summary\n").unwrap();
-    summary_table(matrix, &mut out);
-    wasi::section(matrix, expectations, &mut out);
+    tables(matrix, expectations, &mut out);
     writeln!(out, "\n## Cells that did not pass\n").unwrap();
     problems(matrix, &mut out, expectations);
     out
 }
 
+/// The sections `matrix.md` and COMPATIBILITY.md both open with: the runtimes, the summary
+/// and the WASI behaviour.
+pub(super) fn tables(matrix: &Matrix, expectations: &Expectations, out: &mut String) {
+    writeln!(out, "## Runtimes\n").unwrap();
+    runtimes(matrix, out);
+    writeln!(out, "\n## Summary\n").unwrap();
+    summary_table(matrix, out);
+    wasi::section(matrix, expectations, out);
+}
+
 /// The runtimes table: kind, version, forms, availability, settings.
-pub(super) fn runtimes(matrix: &Matrix, out: &mut String) {
+fn runtimes(matrix: &Matrix, out: &mut String) {
     writeln!(
         out,
         "| runtime | kind | version | forms | available | settings |"
     )
     .unwrap();
     writeln!(out, "|---|---|---|---|---|---|").unwrap();
-    for r in &matrix.runtimes {
-        let forms: Vec<&str> = r.forms.iter().map(|f| f.name()).collect();
-        let available = if r.available {
-            "yes".to_owned()
-        } else {
-            format!("no: {}", r.reason)
-        };
+    for r in matrix.runtimes.iter().map(RuntimeRow::of) {
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
             r.id,
-            serde_json::to_value(r.kind).unwrap().as_str().unwrap_or(""),
-            escape(&r.version),
-            forms.join(", "),
-            escape(&available),
-            escape(&r.settings)
+            r.kind,
+            escape(r.version),
+            r.forms,
+            escape(&r.availability),
+            escape(r.settings)
         )
         .unwrap();
     }
 }
 
 /// The summary: per `service/group` row and runtime/form column, a mark and the tally.
-pub(super) fn summary_table(matrix: &Matrix, out: &mut String) {
+fn summary_table(matrix: &Matrix, out: &mut String) {
     let (columns, rows) = summary(matrix);
     let header: Vec<String> = columns
         .iter()

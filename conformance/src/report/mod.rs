@@ -24,6 +24,7 @@ pub mod diff;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+mod runtimes;
 mod summary;
 pub mod terminal;
 

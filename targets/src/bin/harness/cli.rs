@@ -5,9 +5,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use conformance::report::baseline;
-use conformance::report::diff::Scope;
-use conformance::session::{Committed, Selection};
+use conformance::session::{CommittedArgs, ScopeArgs, Selection};
 
 #[derive(Parser, Debug)]
 #[command(name = "harness", version, args_conflicts_with_subcommands = true)]
@@ -50,18 +48,9 @@ pub enum Command {
 /// there but now passing.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Only these runtimes (comma-separated ids, e.g. `native,wasmtime`). Default: all.
-    #[arg(long, value_delimiter = ',')]
-    pub runtime: Vec<String>,
-    /// Only these services (comma-separated, e.g. `token`). Default: all.
-    #[arg(long, value_delimiter = ',')]
-    pub service: Vec<String>,
-    /// Only these forms (comma-separated: native, component, command, http). Default: all.
-    #[arg(long, value_delimiter = ',')]
-    pub form: Vec<String>,
-    /// Only cases whose id contains this text.
-    #[arg(long)]
-    pub case: Option<String>,
+    // The part of the matrix to run: --runtime, --service, --form, --case.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Seconds a single cell may take before it is an `error`.
     #[arg(long, default_value_t = 20)]
     pub timeout: u64,
@@ -111,36 +100,15 @@ pub struct RunArgs {
     /// platform's generated config and log in `<id>/run/`.
     #[arg(long, default_value = "target/conformance/platforms")]
     pub platforms: PathBuf,
-    /// Also rewrite the committed COMPATIBILITY.md and baseline matrix (`--baseline`) from
-    /// this run; what changed since the baseline it replaces becomes a dated entry in
-    /// COMPATIBILITY.md's changelog.
-    #[arg(long)]
-    pub update: bool,
-    /// Compare this run with a baseline matrix.json and list what changed: cells whose
-    /// status changed, runtimes added, removed or at another version, cases added or
-    /// removed. Fails the run on a regression: a cell that passed and no longer does, a cell
-    /// that newly fails or errs, or a cell that is gone. Without a value: the baseline as
-    /// committed at git HEAD. Runtimes not available here and cells outside the selection
-    /// (--runtime, --service, --form, --case) are not compared.
-    #[arg(long, value_name = "MATRIX_JSON", num_args = 0..=1)]
-    pub diff: Option<Option<PathBuf>>,
-    /// The committed baseline: what `--update` rewrites and `--diff` compares with by
-    /// default (matrix.json without timings, one cell per line).
-    #[arg(long, default_value = baseline::PATH)]
-    pub baseline: PathBuf,
-    /// The COMPATIBILITY.md that `--update` rewrites.
-    #[arg(long, default_value = "COMPATIBILITY.md")]
-    pub compatibility: PathBuf,
+    // --diff, --update and the committed files they use (shared with `matrix merge`).
+    #[command(flatten)]
+    pub committed: CommittedArgs,
     /// Run only shard K of N (e.g. `2/4`): a deterministic part of the cells, whole vector
     /// and probe groups per runtime and form, balanced by the costs measured in `--costs`.
     /// Every shard computes the same split; merge the shards' matrix.json files with
     /// `cargo xtask matrix merge`. Not with --diff or --update (compare the merged matrix).
     #[arg(long, value_name = "K/N", value_parser = conformance::shard::Shard::parse)]
     pub shard: Option<conformance::shard::Shard>,
-    /// Measured milliseconds per block (runtime/form/service/group) that --shard balances
-    /// by; `--update` rewrites it from the run.
-    #[arg(long, default_value = conformance::shard::COSTS)]
-    pub costs: PathBuf,
     /// List the runtimes, their versions and availability, and exit.
     #[arg(long)]
     pub list: bool,
@@ -152,16 +120,6 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// What `--diff` compares: the selection (cells outside it are not compared).
-    pub fn scope(&self, forms: &[conformance::Form]) -> Scope {
-        Scope {
-            runtimes: self.runtime.clone(),
-            services: self.service.clone(),
-            forms: forms.to_vec(),
-            case: self.case.clone(),
-        }
-    }
-
     pub fn selection(&self) -> Selection<'_> {
         Selection {
             vectors: &self.vectors,
@@ -169,17 +127,8 @@ impl RunArgs {
             probe_wasm: &self.probe_wasm,
             wasm: self.wasm.as_deref(),
             spec: self.spec.as_deref(),
-            services: &self.service,
-            case: self.case.as_deref(),
-        }
-    }
-
-    /// The committed files `--diff` and `--update` use.
-    pub fn committed(&self) -> Committed {
-        Committed {
-            baseline: self.baseline.clone(),
-            compatibility: self.compatibility.clone(),
-            costs: self.costs.clone(),
+            services: &self.scope.service,
+            case: self.scope.case.as_deref(),
         }
     }
 

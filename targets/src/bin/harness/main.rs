@@ -13,7 +13,6 @@ use clap::Parser;
 use conformance::Form;
 use conformance::expectations::Expectations;
 use conformance::run::{self, Artifacts, Plan};
-use conformance::session::{self, Finish};
 
 use cli::{Cli, Command, RunArgs};
 
@@ -54,7 +53,8 @@ fn run(args: &RunArgs) -> anyhow::Result<bool> {
         print!("{}", targets::list(&all));
         return Ok(true);
     }
-    for id in &args.runtime {
+    let mut scope = args.scope.scope()?;
+    for id in &scope.runtimes {
         anyhow::ensure!(
             all.iter().any(|t| t.id() == id),
             "unknown runtime `{id}`; known: {}",
@@ -63,24 +63,25 @@ fn run(args: &RunArgs) -> anyhow::Result<bool> {
     }
     let targets: Vec<_> = all
         .into_iter()
-        .filter(|t| args.runtime.is_empty() || args.runtime.iter().any(|id| id == t.id()))
+        .filter(|t| scope.has_runtime(t.id()))
         .collect();
-    let forms = session::parse_forms(&args.form)?;
 
+    let (diff, update) = (&args.committed.diff, args.committed.update);
     anyhow::ensure!(
-        args.shard.is_none() || (args.diff.is_none() && !args.update),
+        args.shard.is_none() || (diff.is_none() && !update),
         "--shard runs a part of the matrix: merge the shards (`cargo xtask matrix merge`), then \
          compare or record the whole (its --diff and --update)"
     );
     if args.wasm.is_some() {
         anyhow::ensure!(
-            args.diff.is_none() && !args.update,
+            diff.is_none() && !update,
             "--diff and --update compare and record the project's own matrix, not a --wasm run"
         );
         anyhow::ensure!(
-            args.service.is_empty() && args.form.iter().all(|f| f == "command"),
+            scope.services.is_empty() && scope.forms.iter().all(|f| *f == Form::Command),
             "--wasm runs commands only: --service and --form do not apply"
         );
+        scope.forms = vec![Form::Command];
     }
     let selected = args.selection().load()?;
     let cases: usize = selected.groups.iter().map(|g| g.cases.len()).sum();
@@ -92,22 +93,16 @@ fn run(args: &RunArgs) -> anyhow::Result<bool> {
         selected.probes.len(),
         targets.len()
     );
-    let forms = if args.wasm.is_some() {
-        vec![Form::Command]
-    } else {
-        forms
-    };
     let out = match &args.wasm {
         Some(_) => args.out.join("byo"),
         None => args.out.clone(),
     };
-    let scope = args.scope(&forms);
     let plan = Plan {
         groups: selected.groups,
         commands: selected.commands,
         probes: selected.probes,
         targets,
-        forms,
+        forms: scope.forms.clone(),
         artifacts: if args.wasm.is_some() {
             Artifacts::default()
         } else {
@@ -115,22 +110,15 @@ fn run(args: &RunArgs) -> anyhow::Result<bool> {
         },
         timeout: Duration::from_secs(args.timeout),
         shard: match args.shard {
-            Some(shard) => Some((shard, conformance::shard::load_costs(&args.costs)?)),
+            Some(shard) => Some((
+                shard,
+                conformance::shard::load_costs(&args.committed.costs)?,
+            )),
             None => None,
         },
     };
     let mut matrix = run::run(&plan);
     matrix.commit = conformance::git::head_commit(Path::new("."));
     let expectations = Expectations::load(&args.expectations())?;
-    session::finish(
-        &matrix,
-        &Finish {
-            out: &out,
-            expectations: &expectations,
-            diff: args.diff.clone(),
-            update: args.update,
-            committed: &args.committed(),
-            scope: &scope,
-        },
-    )
+    args.committed.finish(&matrix, &out, &expectations, &scope)
 }
