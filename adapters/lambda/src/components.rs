@@ -66,7 +66,7 @@ impl Components {
                 .with_context(|| format!("loading {}", path.display()))?;
             pres.push((service, linker.instantiate_pre(&component)?));
         }
-        wasmtime_services::start_epoch_ticker(&engine, TICK);
+        wasmtime_host::start_epoch_ticker(&engine, TICK);
         Ok(Components { engine, pres })
     }
 
@@ -115,7 +115,7 @@ impl Session<'_> {
             .unwrap_or(30_000);
         store.set_epoch_deadline((left / TICK.as_millis() as u64).max(1));
         let request = serde_json::to_value(request).map_err(|e| failed(e.into()))?;
-        let response = wasmtime_services::serve_service(service.name(), &mut store, pre, &request)
+        let response = wasmtime_host::serve_service(service.name(), &mut store, pre, &request)
             .map_err(failed)?;
         serde_json::from_value(response).map_err(|e| failed(e.into()))
     }

@@ -20,7 +20,7 @@ use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use super::native::Reference;
 use super::stats::{Budget, Summary, micros, summarize};
 use crate::wasmtime::{MEMORY_LIMIT, TICK};
-use wasmtime_services::Guest;
+use wasmtime_host::Guest;
 
 /// Instances the pool holds at once (the throughput run uses one per thread).
 const POOL_INSTANCES: u32 = 16;

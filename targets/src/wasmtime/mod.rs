@@ -210,7 +210,7 @@ impl Wasmtime {
         };
         let mut store = self.store(state, job.timeout);
         store.limiter(|s| &mut s.limits);
-        wasmtime_services::serve_service(&job.service, &mut store, &pre, &job.request)
+        wasmtime_host::serve_service(&job.service, &mut store, &pre, &job.request)
     }
 
     fn command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
@@ -261,7 +261,7 @@ impl Wasmtime {
 
 /// Advances the engine's epoch every [`TICK`] until the engine is dropped.
 pub(crate) fn start_epoch_ticker(engine: &Engine) {
-    wasmtime_services::start_epoch_ticker(engine, TICK);
+    wasmtime_host::start_epoch_ticker(engine, TICK);
 }
 
 impl Target for Wasmtime {
