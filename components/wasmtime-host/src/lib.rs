@@ -1,9 +1,18 @@
-//! The services' WIT worlds called through wasmtime's typed bindings: a request in the
-//! service's JSON form (the one the command and the native core use) in, the JSON response
-//! out. The harness's wasmtime column and benchmarks, and the Lambda adapter, all call the
-//! components through this one crate.
+//! The one wasmtime host layer: what every host of the services' wasm on wasmtime shares —
+//! the harness's `wasmtime` column, its benchmarks, its Spin host and the Lambda adapter.
+//!
+//! - [`Preset`]: the engine, plain or pooled (pooling allocator, copy-on-write memory
+//!   images), with [`TICK`]'s epoch ticker;
+//! - [`Host`] and [`CommandHost`]: a store's state (WASI context, resource table,
+//!   [`Limits`] capping memory at [`MEMORY_LIMIT`]), and [`store`], a store with its limits
+//!   and deadline;
+//! - [`Guest`]: the services' WIT worlds called through wasmtime's typed bindings, a request
+//!   in the service's JSON form (the one the command and the native core use) in, the JSON
+//!   response out.
 
 mod config;
+mod engine;
+mod host;
 mod thumbnail;
 mod token;
 
@@ -12,6 +21,8 @@ use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
 pub use config::Validator;
+pub use engine::{MEMORY_LIMIT, Preset, TICK, deadline_ticks, engine, start_epoch_ticker};
+pub use host::{CommandHost, Host, Limited, Limits, command_linker, component_linker, store};
 pub use thumbnail::Thumbnailer;
 pub use token::Token;
 
@@ -74,21 +85,6 @@ pub fn serve_service<T: 'static>(
         "thumbnail" => serve::<T, Thumbnailer>(store, pre, request),
         other => anyhow::bail!("no component binding for service `{other}`"),
     }
-}
-
-/// Advances `engine`'s epoch every `tick` until the engine is dropped: what makes an epoch
-/// deadline (`Store::set_epoch_deadline`, counted in ticks) a time limit.
-pub fn start_epoch_ticker(engine: &wasmtime::Engine, tick: std::time::Duration) {
-    let weak = engine.weak();
-    let _ = std::thread::Builder::new()
-        .name("wasmtime-epoch".into())
-        .spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(tick);
-            }
-        });
 }
 
 /// `ErrorCode::NotYetValid` → `not-yet-valid`: the WIT name of a case of a generated enum,
