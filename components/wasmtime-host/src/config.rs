@@ -1,10 +1,11 @@
-//! The config validator's WIT world, called through wasmtime's typed bindings: JSON request
-//! in, JSON response out (the same JSON form the command and the native core use).
+//! The config validator's world: its WIT types to and from the JSON form.
 
 use anyhow::Context;
 use serde_json::{Value, json};
 use wasmtime::Store;
 use wasmtime::component::{InstancePre, ResourceAny};
+
+use crate::Host;
 
 wasmtime::component::bindgen!({
     path: "../../wit/config",
@@ -15,30 +16,53 @@ use portable::config::types::{
     Config, DocumentFormat, Error, ErrorCode, Limits, NamedSchema, Outcome,
 };
 
-/// An instance of the config validator, and its `validator` once created.
-pub struct Validator {
-    bindings: ConfigValidator,
-    validator: Option<ResourceAny>,
-}
+/// The config validator's world (`Guest<Validator>`).
+pub struct Validator;
 
-/// A config request in the WIT's types.
-pub struct Request {
-    config: Config,
+/// `validate`'s arguments.
+pub struct Call {
     schema: String,
     document: String,
     format: DocumentFormat,
 }
 
-impl<T: 'static> crate::Guest<T> for Validator {
-    type Pre = ConfigValidatorPre<T>;
-    type Request = Request;
-    type Output = Result<Outcome, Error>;
+impl crate::World for Validator {
+    const RESOURCE: &'static str = "validator";
+    type Pre = ConfigValidatorPre<Host>;
+    type Bindings = ConfigValidator;
+    type Config = Config;
+    type Call = Call;
+    type Ok = Outcome;
+    type Error = Error;
 
-    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre> {
-        Ok(ConfigValidatorPre::new(pre)?)
+    fn pre(pre: InstancePre<Host>) -> wasmtime::Result<Self::Pre> {
+        ConfigValidatorPre::new(pre)
     }
 
-    fn request(json: &Value) -> anyhow::Result<Request> {
+    fn instantiate(pre: &Self::Pre, store: &mut Store<Host>) -> wasmtime::Result<ConfigValidator> {
+        pre.instantiate(store)
+    }
+
+    fn create(
+        bindings: &ConfigValidator,
+        store: &mut Store<Host>,
+        config: &Config,
+    ) -> wasmtime::Result<Result<ResourceAny, Error>> {
+        let validator = bindings.portable_config_validator().validator();
+        validator.call_create(store, config)
+    }
+
+    fn call(
+        bindings: &ConfigValidator,
+        store: &mut Store<Host>,
+        resource: ResourceAny,
+        call: &Call,
+    ) -> wasmtime::Result<Result<Outcome, Error>> {
+        let validator = bindings.portable_config_validator().validator();
+        validator.call_validate(store, resource, &call.schema, &call.document, call.format)
+    }
+
+    fn request(json: &Value) -> anyhow::Result<(Config, Call)> {
         let request: config_core::json::Request =
             serde_json::from_value(json.clone()).context("not a config request")?;
         let limits = request.config.limits;
@@ -64,91 +88,48 @@ impl<T: 'static> crate::Guest<T> for Validator {
             config_core::DocumentFormat::Yaml => DocumentFormat::Yaml,
             config_core::DocumentFormat::Toml => DocumentFormat::Toml,
         };
-        Ok(Request {
-            config,
+        let call = Call {
             schema: request.schema,
             document: request.document,
             format,
-        })
+        };
+        Ok((config, call))
     }
 
-    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self> {
-        Ok(Validator {
-            bindings: pre.instantiate(store)?,
-            validator: None,
-        })
+    fn ok(outcome: Outcome) -> anyhow::Result<Value> {
+        let violations: Vec<Value> = outcome
+            .violations
+            .iter()
+            .map(|v| {
+                json!({
+                    "instance-path": v.instance_path,
+                    "keyword-location": v.keyword_location,
+                    "keyword": v.keyword,
+                    "code": v.code,
+                })
+            })
+            .collect();
+        Ok(json!({
+            "valid": outcome.valid,
+            "violations": violations,
+            "truncated": outcome.truncated,
+        }))
     }
 
-    fn create(
-        &mut self,
-        store: &mut Store<T>,
-        request: &Request,
-    ) -> anyhow::Result<Result<(), Value>> {
-        // A second `create` (the benchmarks time one on a warm instance) replaces the first.
-        if let Some(old) = self.validator.take() {
-            old.resource_drop(&mut *store)?;
+    /// As the core writes it (`config_core::Error`): an absent `location` is left out, not
+    /// `null`, so the component's response is the native one byte for byte (found by
+    /// `cargo xtask differential`).
+    fn error(error: &Error) -> Value {
+        let mut err = json!({"code": code_name(error.code), "message": error.message});
+        if let Some(l) = error.location {
+            err["location"] = json!({"line": l.line, "column": l.column});
         }
-        let validator = self.bindings.portable_config_validator().validator();
-        Ok(match validator.call_create(store, &request.config)? {
-            Ok(created) => {
-                self.validator = Some(created);
-                Ok(())
-            }
-            Err(error) => Err(error_json(&error)),
-        })
+        err
     }
-
-    fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
-        let created = self.validator.context("the validator was not created")?;
-        let validator = self.bindings.portable_config_validator().validator();
-        Ok(validator.call_validate(
-            store,
-            created,
-            &request.schema,
-            &request.document,
-            request.format,
-        )?)
-    }
-
-    fn response(output: Self::Output) -> anyhow::Result<Value> {
-        Ok(match output {
-            Ok(outcome) => {
-                let violations: Vec<Value> = outcome
-                    .violations
-                    .iter()
-                    .map(|v| {
-                        json!({
-                            "instance-path": v.instance_path,
-                            "keyword-location": v.keyword_location,
-                            "keyword": v.keyword,
-                            "code": v.code,
-                        })
-                    })
-                    .collect();
-                json!({"ok": {
-                    "valid": outcome.valid,
-                    "violations": violations,
-                    "truncated": outcome.truncated,
-                }})
-            }
-            Err(error) => error_json(&error),
-        })
-    }
-}
-
-/// The JSON form of a refusal, as the core writes it (`config_core::Error`): an absent
-/// `location` is left out, not `null`, so the component's response is the native one byte
-/// for byte (found by `cargo xtask differential`).
-fn error_json(error: &Error) -> Value {
-    let mut err = json!({"code": code_name(error.code), "message": error.message});
-    if let Some(l) = error.location {
-        err["location"] = json!({"line": l.line, "column": l.column});
-    }
-    json!({ "err": err })
 }
 
 fn code_name(code: ErrorCode) -> String {
-    crate::wit_case_name(code)
+    crate::guest::wit_case_name(code)
 }
 
 #[cfg(test)]
@@ -174,7 +155,7 @@ mod tests {
                 location: at.map(|(line, column)| config_core::Location { line, column }),
             });
             assert_eq!(
-                super::error_json(&wit).to_string(),
+                crate::guest::refusal::<super::Validator>(&wit).to_string(),
                 // As the command writes it (`command_stdio`: through a `Value`).
                 serde_json::to_value(&core).unwrap().to_string()
             );

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 use wasmtime::component::{Component, InstancePre, Linker as ComponentLinker};
 use wasmtime::{Engine, Linker, Module, Store};
-use wasmtime_host::{CommandHost, Guest, Host, MEMORY_LIMIT, Preset, TICK};
+use wasmtime_host::{CommandHost, Guest, Host, MEMORY_LIMIT, Preset, TICK, World};
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
@@ -216,7 +216,7 @@ impl Wasmtime {
 
     /// Measures `request` on the component: `cold` bounds the fresh instances, `warm` the
     /// warm calls, each after a call of `reference`.
-    pub fn component<G: Guest<Host>>(
+    pub fn component<W: World>(
         &self,
         loaded: &LoadedComponent,
         request: &Value,
@@ -224,9 +224,9 @@ impl Wasmtime {
         cold: Budget,
         warm: Budget,
     ) -> anyhow::Result<ComponentRun> {
-        let request = G::request(request)?;
-        let pre = G::pre(loaded.pre.clone())?;
-        let created = |guest: &mut G, store: &mut Store<Host>| {
+        let request = Guest::<W>::request(request)?;
+        let pre = Guest::<W>::pre(loaded.pre.clone())?;
+        let created = |guest: &mut Guest<W>, store: &mut Store<Host>| {
             guest
                 .create(store, &request)?
                 .map_err(|refusal| anyhow::anyhow!("the component refused the config: {refusal}"))
@@ -239,7 +239,7 @@ impl Wasmtime {
             let start = Instant::now();
             let mut store = self.component_store();
             stores.push(micros(start));
-            let mut guest = G::instantiate(&mut store, &pre)?;
+            let mut guest = Guest::<W>::instantiate(&mut store, &pre)?;
             let t_instantiate = micros(start);
             let start = Instant::now();
             created(&mut guest, &mut store)?;
@@ -263,9 +263,9 @@ impl Wasmtime {
             // SAFETY: written by `Component::serialize` with this engine (see `compile`).
             let component =
                 unsafe { Component::deserialize_file(&self.engine, &loaded.compiled.cwasm) }?;
-            let pre = G::pre(self.components.instantiate_pre(&component)?)?;
+            let pre = Guest::<W>::pre(self.components.instantiate_pre(&component)?)?;
             let mut store = self.component_store();
-            let mut guest = G::instantiate(&mut store, &pre)?;
+            let mut guest = Guest::<W>::instantiate(&mut store, &pre)?;
             created(&mut guest, &mut store)?;
             let output = guest.call(&mut store, &request)?;
             let took = micros(start);
@@ -274,9 +274,9 @@ impl Wasmtime {
         })?;
         // One instance, warm.
         let mut store = self.component_store();
-        let mut guest = G::instantiate(&mut store, &pre)?;
+        let mut guest = Guest::<W>::instantiate(&mut store, &pre)?;
         created(&mut guest, &mut store)?;
-        let response_json = G::response(guest.call(&mut store, &request)?)?;
+        let response_json = Guest::<W>::response(guest.call(&mut store, &request)?)?;
         let create_warm = cold.run(|| {
             let start = Instant::now();
             created(&mut guest, &mut store)?;
@@ -388,24 +388,20 @@ impl Wasmtime {
     /// Requests per second on `threads` threads, each with its own instances from the pool:
     /// `fresh`, a new instance (instantiate, create, call, drop) per request; otherwise one
     /// created instance per thread, called again and again.
-    pub fn throughput<G: Guest<Host>>(
+    pub fn throughput<W: World>(
         &self,
         loaded: &LoadedComponent,
         request: &Value,
         threads: usize,
         seconds: f64,
         fresh: bool,
-    ) -> anyhow::Result<f64>
-    where
-        G::Pre: Sync,
-        G::Request: Sync,
-    {
-        let request = G::request(request)?;
-        let pre = G::pre(loaded.pre.clone())?;
+    ) -> anyhow::Result<f64> {
+        let request = Guest::<W>::request(request)?;
+        let pre = Guest::<W>::pre(loaded.pre.clone())?;
         let (request, pre) = (&request, &pre);
-        let open = move || -> anyhow::Result<(Store<Host>, G)> {
+        let open = move || -> anyhow::Result<(Store<Host>, Guest<W>)> {
             let mut store = self.component_store();
-            let mut guest = G::instantiate(&mut store, pre)?;
+            let mut guest = Guest::<W>::instantiate(&mut store, pre)?;
             guest
                 .create(&mut store, request)?
                 .map_err(|refusal| anyhow::anyhow!("refused: {refusal}"))?;
@@ -419,7 +415,8 @@ impl Wasmtime {
                     instance = Some(open()?);
                 }
                 let (store, guest) = instance.as_mut().context("no instance")?;
-                guest.call(store, request)?;
+                // The response is not looked at: the run counts calls.
+                drop(guest.call(store, request)?);
                 Ok(())
             })
         })
