@@ -14,15 +14,15 @@ use anyhow::{Context, bail};
 use conformance::Availability;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use wasmtime::component::{Accessor, Component, HasData, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime::Engine;
+use wasmtime::component::{Accessor, Component, HasData, Linker};
+use wasmtime_host::{Host, Limited, Limits, MEMORY_LIMIT, Preset};
+use wasmtime_wasi::{WasiCtxView, WasiView};
 use wasmtime_wasi_http::p3::bindings::{Service, ServicePre};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 use crate::Settings;
 use crate::platform::{Launched, Platform};
-use crate::wasmtime::{MEMORY_LIMIT, TICK};
 
 /// How long one request may run in the guest.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -110,11 +110,10 @@ impl Platform for Spin {
         let wasm = std::fs::read(&self.wasm)
             .with_context(|| format!("reading {}", self.wasm.display()))?;
         check_imports(&wasm)?;
-        let mut config = Config::new();
+        // The harness's plain engine, with the component model's async for WASI 0.3.
+        let mut config = Preset::Plain.config();
         config.wasm_component_model_async(true);
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config)?;
-        crate::wasmtime::start_epoch_ticker(&engine);
+        let engine = wasmtime_host::engine(&config)?;
         let component = Component::new(&engine, &wasm)?;
         let mut linker = Linker::<State>::new(&engine);
         // Rust's std on wasm32-wasip2 imports WASI 0.2; spin-sdk's wasi:http is 0.3.
@@ -211,20 +210,12 @@ async fn handle(
     parts.headers.remove(http::header::HOST);
     let request = http::Request::from_parts(parts, Full::new(body));
     let state = State {
-        wasi: WasiCtxBuilder::new().build(),
+        host: Host::default(),
         http: WasiHttpCtx::new(),
-        table: ResourceTable::new(),
         hooks: NoOutbound,
         variables,
-        limits: StoreLimitsBuilder::new()
-            .memory_size(MEMORY_LIMIT)
-            .trap_on_grow_failure(false)
-            .build(),
     };
-    let mut store = Store::new(engine, state);
-    store.limiter(|s| &mut s.limits);
-    store.set_epoch_deadline((DEADLINE.as_millis() / TICK.as_millis()) as u64);
-    store.epoch_deadline_trap();
+    let mut store = wasmtime_host::store(engine, state, DEADLINE);
     let service: Service = pre.instantiate_async(&mut store).await?;
     let (request, request_io) =
         wasmtime_wasi_http::p3::Request::from_http(&mut store.data_mut().hooks, request);
@@ -248,21 +239,18 @@ async fn handle(
     Ok(hyper::Response::from_parts(parts, Full::new(body)))
 }
 
+/// The layer's component state (nothing granted) with wasi:http and `spin:variables` on
+/// its resource table.
 struct State {
-    wasi: WasiCtx,
+    host: Host,
     http: WasiHttpCtx,
-    table: ResourceTable,
     hooks: NoOutbound,
     variables: Arc<HashMap<String, String>>,
-    limits: StoreLimits,
 }
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        self.host.ctx()
     }
 }
 
@@ -270,9 +258,15 @@ impl WasiHttpView for State {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView {
             ctx: &mut self.http,
-            table: &mut self.table,
+            table: self.host.table(),
             hooks: &mut self.hooks,
         }
+    }
+}
+
+impl Limited for State {
+    fn limits(&mut self) -> &mut Limits {
+        self.host.limits()
     }
 }
 

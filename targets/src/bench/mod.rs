@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 
 use report::{Key, Report};
 use stats::Budget;
-use wasmtime_services::{Thumbnailer, Token, Validator};
+use wasmtime_host::{Thumbnailer, Token, Validator};
 use workloads::{ImageSize, Workload};
 
 /// Measures every service on every embedded runtime and natively, and writes bench.json.

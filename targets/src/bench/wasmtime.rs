@@ -4,29 +4,25 @@
 //! fresh `Store` per instance, and the same epoch deadline and memory cap as the harness.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::Value;
-use wasmtime::component::{Component, InstancePre, Linker as ComponentLinker, ResourceTable};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, Linker, Module, PoolingAllocationConfig,
-    ResourceLimiter, Store,
-};
-use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime::component::{Component, InstancePre, Linker as ComponentLinker};
+use wasmtime::{Engine, Linker, Module, Store};
+use wasmtime_host::{CommandHost, Guest, Host, MEMORY_LIMIT, Preset, TICK, World};
+use wasmtime_wasi::I32Exit;
+use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::native::Reference;
 use super::stats::{Budget, Summary, micros, summarize};
-use crate::wasmtime::{MEMORY_LIMIT, TICK};
-use wasmtime_services::Guest;
 
 /// Instances the pool holds at once (the throughput run uses one per thread).
 const POOL_INSTANCES: u32 = 16;
-/// The deadline every store gets, in epoch ticks: far beyond any workload, but armed, as a
+/// The deadline every store gets (60,000 ticks): far beyond any workload, but armed, as a
 /// host's would be (its checks are part of the cost).
-const DEADLINE_TICKS: u64 = 60_000;
+const DEADLINE: Duration = Duration::from_secs(600);
 /// Output a command may write.
 const OUTPUT_LIMIT: usize = 64 << 20;
 
@@ -42,62 +38,10 @@ pub fn settings() -> String {
     )
 }
 
-/// Counts every linear memory's size: the high-water mark is the peak linear memory of the
-/// instance (memories never shrink). Caps them like the harness's `StoreLimits`.
-#[derive(Debug, Default)]
-pub struct HighWater {
-    pub bytes: usize,
-}
-
-impl ResourceLimiter for HighWater {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        let total = self.bytes - current.min(self.bytes) + desired;
-        if total > MEMORY_LIMIT {
-            return Ok(false);
-        }
-        self.bytes = total;
-        Ok(true)
-    }
-
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1 << 20)
-    }
-}
-
-pub struct ComponentState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    memory: HighWater,
-}
-
-impl WasiView for ComponentState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-pub struct CommandState {
-    wasi: WasiP1Ctx,
-    memory: HighWater,
-}
-
 pub struct Wasmtime {
     pub engine: Engine,
-    components: ComponentLinker<ComponentState>,
-    modules: Linker<CommandState>,
+    components: ComponentLinker<Host>,
+    modules: Linker<CommandHost>,
     /// Where the compiled artifacts (`.cwasm`) are written.
     cwasm_dir: PathBuf,
 }
@@ -116,13 +60,13 @@ pub struct Compiled {
 /// A component ready to instantiate.
 pub struct LoadedComponent {
     pub compiled: Compiled,
-    pub pre: InstancePre<ComponentState>,
+    pub pre: InstancePre<Host>,
 }
 
 /// A command ready to instantiate.
 pub struct LoadedModule {
     pub compiled: Compiled,
-    pub pre: wasmtime::InstancePre<CommandState>,
+    pub pre: wasmtime::InstancePre<CommandHost>,
 }
 
 /// One workload on the component.
@@ -171,25 +115,13 @@ pub struct CommandRun {
 
 impl Wasmtime {
     pub fn new(cwasm_dir: &Path) -> anyhow::Result<Wasmtime> {
-        let mut pool = PoolingAllocationConfig::new();
-        pool.total_component_instances(POOL_INSTANCES)
-            .total_core_instances(POOL_INSTANCES * 8)
-            .total_memories(POOL_INSTANCES * 2)
-            .total_tables(POOL_INSTANCES * 8)
-            .max_memory_size(MEMORY_LIMIT);
-        let mut config = Config::new();
-        config
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
-            .memory_init_cow(true)
-            .epoch_interruption(true);
-        let engine = Engine::new(&config)
-            .map_err(anyhow::Error::from)
-            .context("creating the pooling engine")?;
-        let mut components = ComponentLinker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut components)?;
-        let mut modules = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut modules, |s: &mut CommandState| &mut s.wasi)?;
-        crate::wasmtime::start_epoch_ticker(&engine);
+        let engine = Preset::Pooled {
+            instances: POOL_INSTANCES,
+        }
+        .engine()
+        .context("creating the pooling engine")?;
+        let components = wasmtime_host::component_linker(&engine)?;
+        let modules = wasmtime_host::command_linker(&engine)?;
         std::fs::create_dir_all(cwasm_dir)?;
         Ok(Wasmtime {
             engine,
@@ -199,22 +131,9 @@ impl Wasmtime {
         })
     }
 
-    fn arm<T>(&self, store: &mut Store<T>) {
-        store.set_epoch_deadline(DEADLINE_TICKS);
-        store.epoch_deadline_trap();
-    }
-
-    fn component_store(&self) -> Store<ComponentState> {
+    fn component_store(&self) -> Store<Host> {
         // Nothing granted, as in the harness.
-        let state = ComponentState {
-            wasi: WasiCtxBuilder::new().build(),
-            table: ResourceTable::new(),
-            memory: HighWater::default(),
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.memory);
-        self.arm(&mut store);
-        store
+        wasmtime_host::store(&self.engine, Host::default(), DEADLINE)
     }
 
     /// Compiles `wasm` (timed), writes its `.cwasm` and times loading it `load` times.
@@ -297,7 +216,7 @@ impl Wasmtime {
 
     /// Measures `request` on the component: `cold` bounds the fresh instances, `warm` the
     /// warm calls, each after a call of `reference`.
-    pub fn component<G: Guest<ComponentState>>(
+    pub fn component<W: World>(
         &self,
         loaded: &LoadedComponent,
         request: &Value,
@@ -305,9 +224,9 @@ impl Wasmtime {
         cold: Budget,
         warm: Budget,
     ) -> anyhow::Result<ComponentRun> {
-        let request = G::request(request)?;
-        let pre = G::pre(loaded.pre.clone())?;
-        let created = |guest: &mut G, store: &mut Store<ComponentState>| {
+        let request = Guest::<W>::request(request)?;
+        let pre = Guest::<W>::pre(loaded.pre.clone())?;
+        let created = |guest: &mut Guest<W>, store: &mut Store<Host>| {
             guest
                 .create(store, &request)?
                 .map_err(|refusal| anyhow::anyhow!("the component refused the config: {refusal}"))
@@ -320,7 +239,7 @@ impl Wasmtime {
             let start = Instant::now();
             let mut store = self.component_store();
             stores.push(micros(start));
-            let mut guest = G::instantiate(&mut store, &pre)?;
+            let mut guest = Guest::<W>::instantiate(&mut store, &pre)?;
             let t_instantiate = micros(start);
             let start = Instant::now();
             created(&mut guest, &mut store)?;
@@ -344,9 +263,9 @@ impl Wasmtime {
             // SAFETY: written by `Component::serialize` with this engine (see `compile`).
             let component =
                 unsafe { Component::deserialize_file(&self.engine, &loaded.compiled.cwasm) }?;
-            let pre = G::pre(self.components.instantiate_pre(&component)?)?;
+            let pre = Guest::<W>::pre(self.components.instantiate_pre(&component)?)?;
             let mut store = self.component_store();
-            let mut guest = G::instantiate(&mut store, &pre)?;
+            let mut guest = Guest::<W>::instantiate(&mut store, &pre)?;
             created(&mut guest, &mut store)?;
             let output = guest.call(&mut store, &request)?;
             let took = micros(start);
@@ -355,9 +274,9 @@ impl Wasmtime {
         })?;
         // One instance, warm.
         let mut store = self.component_store();
-        let mut guest = G::instantiate(&mut store, &pre)?;
+        let mut guest = Guest::<W>::instantiate(&mut store, &pre)?;
         created(&mut guest, &mut store)?;
-        let response_json = G::response(guest.call(&mut store, &request)?)?;
+        let response_json = Guest::<W>::response(guest.call(&mut store, &request)?)?;
         let create_warm = cold.run(|| {
             let start = Instant::now();
             created(&mut guest, &mut store)?;
@@ -372,7 +291,7 @@ impl Wasmtime {
             drop(output);
             Ok(took)
         })?;
-        let peak_memory = store.data().memory.bytes;
+        let peak_memory = store.data().peak_memory();
         Ok(ComponentRun {
             instantiate: summarize(&instantiate),
             store: summarize(&stores),
@@ -393,7 +312,7 @@ impl Wasmtime {
     /// linear memory at exit).
     fn command_run(
         &self,
-        pre: &wasmtime::InstancePre<CommandState>,
+        pre: &wasmtime::InstancePre<CommandHost>,
         argv0: &str,
         stdin: Vec<u8>,
     ) -> anyhow::Result<(f64, f64, String, usize)> {
@@ -406,15 +325,7 @@ impl Wasmtime {
             .stderr(stderr.clone())
             .arg(argv0)
             .build_p1();
-        let mut store = Store::new(
-            &self.engine,
-            CommandState {
-                wasi,
-                memory: HighWater::default(),
-            },
-        );
-        store.limiter(|s| &mut s.memory);
-        self.arm(&mut store);
+        let mut store = wasmtime_host::store(&self.engine, CommandHost::new(wasi), DEADLINE);
         let instance = pre.instantiate(&mut store)?;
         let t_instantiate = micros(start);
         let result = instance
@@ -429,7 +340,7 @@ impl Wasmtime {
                 String::from_utf8_lossy(&stderr.contents())
             ),
         }
-        let peak = store.data().memory.bytes;
+        let peak = store.data().peak_memory();
         drop(store);
         Ok((
             t_instantiate,
@@ -477,24 +388,20 @@ impl Wasmtime {
     /// Requests per second on `threads` threads, each with its own instances from the pool:
     /// `fresh`, a new instance (instantiate, create, call, drop) per request; otherwise one
     /// created instance per thread, called again and again.
-    pub fn throughput<G: Guest<ComponentState>>(
+    pub fn throughput<W: World>(
         &self,
         loaded: &LoadedComponent,
         request: &Value,
         threads: usize,
         seconds: f64,
         fresh: bool,
-    ) -> anyhow::Result<f64>
-    where
-        G::Pre: Sync,
-        G::Request: Sync,
-    {
-        let request = G::request(request)?;
-        let pre = G::pre(loaded.pre.clone())?;
+    ) -> anyhow::Result<f64> {
+        let request = Guest::<W>::request(request)?;
+        let pre = Guest::<W>::pre(loaded.pre.clone())?;
         let (request, pre) = (&request, &pre);
-        let open = move || -> anyhow::Result<(Store<ComponentState>, G)> {
+        let open = move || -> anyhow::Result<(Store<Host>, Guest<W>)> {
             let mut store = self.component_store();
-            let mut guest = G::instantiate(&mut store, pre)?;
+            let mut guest = Guest::<W>::instantiate(&mut store, pre)?;
             guest
                 .create(&mut store, request)?
                 .map_err(|refusal| anyhow::anyhow!("refused: {refusal}"))?;
@@ -508,7 +415,8 @@ impl Wasmtime {
                     instance = Some(open()?);
                 }
                 let (store, guest) = instance.as_mut().context("no instance")?;
-                guest.call(store, request)?;
+                // The response is not looked at: the run counts calls.
+                drop(guest.call(store, request)?);
                 Ok(())
             })
         })

@@ -6,89 +6,56 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use conformance::{Availability, CommandJob, CommandRun, Form, Job, Kind, Target};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, Linker as ComponentLinker, ResourceTable};
-use wasmtime::{Config, Engine, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime::component::{Component, Linker as ComponentLinker};
+use wasmtime::{Engine, Linker, Module};
+use wasmtime_host::{CommandHost, Host, MEMORY_LIMIT, Preset, TICK};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::Settings;
 
 /// The embedded wasmtime's version; `version_matches_the_lock_file` keeps it honest.
 pub(crate) const VERSION: &str = "48.0.8";
 
-/// Epoch tick: the granularity of the per-case deadline.
-pub(crate) const TICK: Duration = Duration::from_millis(10);
-/// Linear memory a guest may use.
-pub(crate) const MEMORY_LIMIT: usize = 512 << 20;
 /// Output a command may write.
 const OUTPUT_LIMIT: usize = 16 << 20;
 
 pub struct Wasmtime {
     engine: Engine,
     cache_dir: PathBuf,
-    component_linker: ComponentLinker<ComponentState>,
-    module_linker: Linker<CommandState>,
-    components: Mutex<HashMap<PathBuf, wasmtime::component::InstancePre<ComponentState>>>,
-    modules: Mutex<HashMap<PathBuf, wasmtime::InstancePre<CommandState>>>,
+    component_linker: ComponentLinker<Host>,
+    module_linker: Linker<CommandHost>,
+    components: Mutex<HashMap<PathBuf, wasmtime::component::InstancePre<Host>>>,
+    modules: Mutex<HashMap<PathBuf, wasmtime::InstancePre<CommandHost>>>,
     /// Why the engine could not be set up, if it could not.
     broken: Option<String>,
 }
 
-pub(crate) struct ComponentState {
-    wasi: WasiCtx,
-    table: ResourceTable,
-    limits: StoreLimits,
-}
-
-impl WasiView for ComponentState {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
-    }
-}
-
-struct CommandState {
-    wasi: WasiP1Ctx,
-    limits: StoreLimits,
-}
-
-fn limits() -> StoreLimits {
-    StoreLimitsBuilder::new()
-        .memory_size(MEMORY_LIMIT)
-        .trap_on_grow_failure(false)
-        .build()
-}
-
 impl Wasmtime {
     pub fn new(settings: &Settings) -> Wasmtime {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        let engine = Engine::new(&config);
-        let (engine, broken) = match engine {
+        let (engine, broken) = match Preset::Plain.engine() {
             Ok(engine) => (engine, None),
             Err(e) => (
                 Engine::default(),
                 Some(format!("engine setup failed: {e:#}")),
             ),
         };
-        let mut component_linker = ComponentLinker::new(&engine);
-        let mut module_linker = Linker::new(&engine);
-        let linked = wasmtime_wasi::p2::add_to_linker_sync(&mut component_linker).and_then(|()| {
-            wasmtime_wasi::p1::add_to_linker_sync(&mut module_linker, |s: &mut CommandState| {
-                &mut s.wasi
-            })
-        });
-        let broken = broken.or_else(|| linked.err().map(|e| format!("linking WASI failed: {e:#}")));
-        start_epoch_ticker(&engine);
+        let linked = wasmtime_host::component_linker(&engine)
+            .and_then(|c| Ok((c, wasmtime_host::command_linker(&engine)?)));
+        let (component_linker, module_linker, broken) = match linked {
+            Ok((c, m)) => (c, m, broken),
+            Err(e) => (
+                ComponentLinker::new(&engine),
+                Linker::new(&engine),
+                broken.or(Some(format!("linking WASI failed: {e:#}"))),
+            ),
+        };
         Wasmtime {
             engine,
             cache_dir: settings.cache_dir.join("wasmtime"),
@@ -98,13 +65,6 @@ impl Wasmtime {
             modules: Mutex::default(),
             broken,
         }
-    }
-
-    fn store<T: 'static>(&self, state: T, timeout: Duration) -> Store<T> {
-        let mut store = Store::new(&self.engine, state);
-        store.set_epoch_deadline((timeout.as_millis() / TICK.as_millis()).max(1) as u64);
-        store.epoch_deadline_trap();
-        store
     }
 
     /// Where the compiled form of `wasm` lives: keyed by its content, the wasmtime
@@ -159,10 +119,7 @@ impl Wasmtime {
         Ok(compiled)
     }
 
-    fn component(
-        &self,
-        path: &Path,
-    ) -> anyhow::Result<wasmtime::component::InstancePre<ComponentState>> {
+    fn component(&self, path: &Path) -> anyhow::Result<wasmtime::component::InstancePre<Host>> {
         let mut components = self.components.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(pre) = components.get(path) {
             return Ok(pre.clone());
@@ -182,7 +139,7 @@ impl Wasmtime {
         Ok(pre)
     }
 
-    fn module(&self, path: &Path) -> anyhow::Result<wasmtime::InstancePre<CommandState>> {
+    fn module(&self, path: &Path) -> anyhow::Result<wasmtime::InstancePre<CommandHost>> {
         let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(pre) = modules.get(path) {
             return Ok(pre.clone());
@@ -203,14 +160,8 @@ impl Wasmtime {
     fn run_component(&self, job: &Job, wasm: &Path) -> anyhow::Result<Value> {
         let pre = self.component(wasm)?;
         // Nothing is granted: no preopens, no environment, no arguments, no network.
-        let state = ComponentState {
-            wasi: WasiCtxBuilder::new().build(),
-            table: ResourceTable::new(),
-            limits: limits(),
-        };
-        let mut store = self.store(state, job.timeout);
-        store.limiter(|s| &mut s.limits);
-        wasmtime_services::serve_service(&job.service, &mut store, &pre, &job.request)
+        let mut store = wasmtime_host::store(&self.engine, Host::default(), job.timeout);
+        wasmtime_host::serve_service(&job.service, &mut store, &pre, &job.request)
     }
 
     fn command(&self, job: &CommandJob) -> anyhow::Result<CommandRun> {
@@ -230,14 +181,8 @@ impl Wasmtime {
                 .map_err(anyhow::Error::from)
                 .with_context(|| format!("preopening {}", dir.host.display()))?;
         }
-        let mut store = self.store(
-            CommandState {
-                wasi: wasi.build_p1(),
-                limits: limits(),
-            },
-            job.timeout,
-        );
-        store.limiter(|s| &mut s.limits);
+        let state = CommandHost::new(wasi.build_p1());
+        let mut store = wasmtime_host::store(&self.engine, state, job.timeout);
         let result = pre
             .instantiate(&mut store)
             .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
@@ -257,11 +202,6 @@ impl Wasmtime {
         }
         Ok(run)
     }
-}
-
-/// Advances the engine's epoch every [`TICK`] until the engine is dropped.
-pub(crate) fn start_epoch_ticker(engine: &Engine) {
-    wasmtime_services::start_epoch_ticker(engine, TICK);
 }
 
 impl Target for Wasmtime {

@@ -1,10 +1,11 @@
-//! The token verifier's WIT world, called through wasmtime's typed bindings: JSON request in,
-//! JSON response out (the same JSON form the command and the native core use).
+//! The token verifier's world: its WIT types to and from the JSON form.
 
 use anyhow::Context;
 use serde_json::{Value, json};
 use wasmtime::Store;
 use wasmtime::component::{InstancePre, ResourceAny};
+
+use crate::Host;
 
 wasmtime::component::bindgen!({
     path: "../../wit/token",
@@ -13,29 +14,52 @@ wasmtime::component::bindgen!({
 
 use portable::token::types::{Config, Error, ErrorCode, Policy, Verified};
 
-/// An instance of the token verifier, and its `verifier` once created.
-pub struct Token {
-    bindings: TokenVerifier,
-    verifier: Option<ResourceAny>,
-}
+/// The token verifier's world (`Guest<Token>`).
+pub struct Token;
 
-/// A token request in the WIT's types.
-pub struct Request {
-    config: Config,
+/// `verify`'s arguments.
+pub struct Call {
     token: String,
     now: Option<i64>,
 }
 
-impl<T: 'static> crate::Guest<T> for Token {
-    type Pre = TokenVerifierPre<T>;
-    type Request = Request;
-    type Output = Result<Verified, Error>;
+impl crate::World for Token {
+    const RESOURCE: &'static str = "verifier";
+    type Pre = TokenVerifierPre<Host>;
+    type Bindings = TokenVerifier;
+    type Config = Config;
+    type Call = Call;
+    type Ok = Verified;
+    type Error = Error;
 
-    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre> {
-        Ok(TokenVerifierPre::new(pre)?)
+    fn pre(pre: InstancePre<Host>) -> wasmtime::Result<Self::Pre> {
+        TokenVerifierPre::new(pre)
     }
 
-    fn request(json: &Value) -> anyhow::Result<Request> {
+    fn instantiate(pre: &Self::Pre, store: &mut Store<Host>) -> wasmtime::Result<TokenVerifier> {
+        pre.instantiate(store)
+    }
+
+    fn create(
+        bindings: &TokenVerifier,
+        store: &mut Store<Host>,
+        config: &Config,
+    ) -> wasmtime::Result<Result<ResourceAny, Error>> {
+        let verifier = bindings.portable_token_verifier().verifier();
+        verifier.call_create(store, config)
+    }
+
+    fn call(
+        bindings: &TokenVerifier,
+        store: &mut Store<Host>,
+        resource: ResourceAny,
+        call: &Call,
+    ) -> wasmtime::Result<Result<Verified, Error>> {
+        let verifier = bindings.portable_token_verifier().verifier();
+        verifier.call_verify(store, resource, &call.token, call.now)
+    }
+
+    fn request(json: &Value) -> anyhow::Result<(Config, Call)> {
         let request: token_core::json::Request =
             serde_json::from_value(json.clone()).context("not a token request")?;
         let policy = request.config.policy;
@@ -52,70 +76,33 @@ impl<T: 'static> crate::Guest<T> for Token {
                 max_token_bytes: policy.max_token_bytes,
             },
         };
-        Ok(Request {
-            config,
+        let call = Call {
             token: request.token,
             now: request.now,
-        })
+        };
+        Ok((config, call))
     }
 
-    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self> {
-        Ok(Token {
-            bindings: pre.instantiate(store)?,
-            verifier: None,
-        })
+    fn ok(verified: Verified) -> anyhow::Result<Value> {
+        let claims: Value = serde_json::from_str(&verified.claims)
+            .context("the component's claims are not JSON")?;
+        Ok(json!({"alg": verified.alg, "kid": verified.kid, "claims": claims}))
     }
 
-    fn create(
-        &mut self,
-        store: &mut Store<T>,
-        request: &Request,
-    ) -> anyhow::Result<Result<(), Value>> {
-        // A second `create` (the benchmarks time one on a warm instance) replaces the first.
-        if let Some(old) = self.verifier.take() {
-            old.resource_drop(&mut *store)?;
+    /// As the core writes it (`token_core::Error`): an absent `field` is left out, not
+    /// `null`, so the component's response is the native one byte for byte (found by
+    /// `cargo xtask differential`).
+    fn error(error: &Error) -> Value {
+        let mut err = json!({"code": code_name(error.code), "message": error.message});
+        if let Some(field) = &error.field {
+            err["field"] = json!(field);
         }
-        let verifier = self.bindings.portable_token_verifier().verifier();
-        Ok(match verifier.call_create(store, &request.config)? {
-            Ok(created) => {
-                self.verifier = Some(created);
-                Ok(())
-            }
-            Err(error) => Err(error_json(&error)),
-        })
+        err
     }
-
-    fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
-        let created = self.verifier.context("the verifier was not created")?;
-        let verifier = self.bindings.portable_token_verifier().verifier();
-        Ok(verifier.call_verify(store, created, &request.token, request.now)?)
-    }
-
-    fn response(output: Self::Output) -> anyhow::Result<Value> {
-        Ok(match output {
-            Ok(verified) => {
-                let claims: Value = serde_json::from_str(&verified.claims)
-                    .context("the component's claims are not JSON")?;
-                json!({"ok": {"alg": verified.alg, "kid": verified.kid, "claims": claims}})
-            }
-            Err(error) => error_json(&error),
-        })
-    }
-}
-
-/// The JSON form of a refusal, as the core writes it (`token_core::Error`): an absent
-/// `field` is left out, not `null`, so the component's response is the native one byte for
-/// byte (found by `cargo xtask differential`).
-fn error_json(error: &Error) -> Value {
-    let mut err = json!({"code": code_name(error.code), "message": error.message});
-    if let Some(field) = &error.field {
-        err["field"] = json!(field);
-    }
-    json!({ "err": err })
 }
 
 fn code_name(code: ErrorCode) -> String {
-    crate::wit_case_name(code)
+    crate::guest::wit_case_name(code)
 }
 
 #[cfg(test)]
@@ -138,7 +125,7 @@ mod tests {
                 field,
             });
             assert_eq!(
-                super::error_json(&wit).to_string(),
+                crate::guest::refusal::<super::Token>(&wit).to_string(),
                 // As the command writes it (`command_stdio`: through a `Value`).
                 serde_json::to_value(&core).unwrap().to_string()
             );

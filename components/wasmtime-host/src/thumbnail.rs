@@ -1,10 +1,11 @@
-//! The thumbnailer's WIT world, called through wasmtime's typed bindings: JSON request in,
-//! JSON response out (the same JSON form the command and the native core use).
+//! The thumbnailer's world: its WIT types to and from the JSON form.
 
 use anyhow::Context;
 use serde_json::{Value, json};
 use wasmtime::Store;
 use wasmtime::component::{InstancePre, ResourceAny};
+
+use crate::Host;
 
 wasmtime::component::bindgen!({
     path: "../../wit/thumbnail",
@@ -16,30 +17,53 @@ use portable::thumbnail::types::{
     Thumbnail as Output,
 };
 
-/// An instance of the thumbnailer, and its `thumbnailer` once created.
-pub struct Thumbnailer {
-    /// The world's bindings (bindgen names them after the world).
-    bindings: Thumbnail,
-    thumbnailer: Option<ResourceAny>,
-}
+/// The thumbnailer's world (`Guest<Thumbnailer>`; bindgen names the bindings `Thumbnail`,
+/// after the world).
+pub struct Thumbnailer;
 
-/// A thumbnail request in the WIT's types.
-pub struct Request {
-    config: Config,
+/// `thumbnail`'s arguments.
+pub struct Call {
     image: Vec<u8>,
     request: WitRequest,
 }
 
-impl<T: 'static> crate::Guest<T> for Thumbnailer {
-    type Pre = ThumbnailPre<T>;
-    type Request = Request;
-    type Output = Result<Output, Error>;
+impl crate::World for Thumbnailer {
+    const RESOURCE: &'static str = "thumbnailer";
+    type Pre = ThumbnailPre<Host>;
+    type Bindings = Thumbnail;
+    type Config = Config;
+    type Call = Call;
+    type Ok = Output;
+    type Error = Error;
 
-    fn pre(pre: InstancePre<T>) -> anyhow::Result<Self::Pre> {
-        Ok(ThumbnailPre::new(pre)?)
+    fn pre(pre: InstancePre<Host>) -> wasmtime::Result<Self::Pre> {
+        ThumbnailPre::new(pre)
     }
 
-    fn request(json: &Value) -> anyhow::Result<Request> {
+    fn instantiate(pre: &Self::Pre, store: &mut Store<Host>) -> wasmtime::Result<Self::Bindings> {
+        pre.instantiate(store)
+    }
+
+    fn create(
+        bindings: &Self::Bindings,
+        store: &mut Store<Host>,
+        config: &Config,
+    ) -> wasmtime::Result<Result<ResourceAny, Error>> {
+        let thumbnailer = bindings.portable_thumbnail_thumbnailer().thumbnailer();
+        thumbnailer.call_create(store, *config)
+    }
+
+    fn call(
+        bindings: &Self::Bindings,
+        store: &mut Store<Host>,
+        resource: ResourceAny,
+        call: &Call,
+    ) -> wasmtime::Result<Result<Output, Error>> {
+        let thumbnailer = bindings.portable_thumbnail_thumbnailer().thumbnailer();
+        thumbnailer.call_thumbnail(store, resource, &call.image, call.request)
+    }
+
+    fn request(json: &Value) -> anyhow::Result<(Config, Call)> {
         let request: thumbnail_core::json::Request =
             serde_json::from_value(json.clone()).context("not a thumbnail request")?;
         let limits = request.config.limits;
@@ -68,57 +92,24 @@ impl<T: 'static> crate::Guest<T> for Thumbnailer {
                 b: c.b,
             }),
         };
-        Ok(Request {
-            config,
+        let call = Call {
             image: request.image,
             request: wit_request,
-        })
+        };
+        Ok((config, call))
     }
 
-    fn instantiate(store: &mut Store<T>, pre: &Self::Pre) -> anyhow::Result<Self> {
-        Ok(Thumbnailer {
-            bindings: pre.instantiate(store)?,
-            thumbnailer: None,
-        })
+    fn ok(thumbnail: Output) -> anyhow::Result<Value> {
+        Ok(json!({
+            "format": format_name(thumbnail.format),
+            "width": thumbnail.width,
+            "height": thumbnail.height,
+            "bytes": thumbnail_core::json::base64::encode(&thumbnail.bytes),
+        }))
     }
 
-    fn create(
-        &mut self,
-        store: &mut Store<T>,
-        request: &Request,
-    ) -> anyhow::Result<Result<(), Value>> {
-        // A second `create` (the benchmarks time one on a warm instance) replaces the first.
-        if let Some(old) = self.thumbnailer.take() {
-            old.resource_drop(&mut *store)?;
-        }
-        let thumbnailer = self.bindings.portable_thumbnail_thumbnailer().thumbnailer();
-        Ok(match thumbnailer.call_create(store, request.config)? {
-            Ok(created) => {
-                self.thumbnailer = Some(created);
-                Ok(())
-            }
-            Err(error) => Err(error_json(&error)),
-        })
-    }
-
-    fn call(&mut self, store: &mut Store<T>, request: &Request) -> anyhow::Result<Self::Output> {
-        let created = self
-            .thumbnailer
-            .context("the thumbnailer was not created")?;
-        let thumbnailer = self.bindings.portable_thumbnail_thumbnailer().thumbnailer();
-        Ok(thumbnailer.call_thumbnail(store, created, &request.image, request.request)?)
-    }
-
-    fn response(output: Self::Output) -> anyhow::Result<Value> {
-        Ok(match output {
-            Ok(thumbnail) => json!({"ok": {
-                "format": format_name(thumbnail.format),
-                "width": thumbnail.width,
-                "height": thumbnail.height,
-                "bytes": thumbnail_core::json::base64::encode(&thumbnail.bytes),
-            }}),
-            Err(error) => error_json(&error),
-        })
+    fn error(error: &Error) -> Value {
+        json!({"code": code_name(error.code), "message": error.message})
     }
 }
 
@@ -138,10 +129,6 @@ fn format_name(format: ImageFormat) -> &'static str {
         ImageFormat::Webp => "webp",
         ImageFormat::Gif => "gif",
     }
-}
-
-fn error_json(error: &Error) -> Value {
-    json!({"err": {"code": code_name(error.code), "message": error.message}})
 }
 
 fn code_name(code: ErrorCode) -> &'static str {
