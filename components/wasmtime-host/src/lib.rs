@@ -29,17 +29,43 @@ pub use host::{CommandHost, Host, Limited, Limits, command_linker, component_lin
 pub use thumbnail::Thumbnailer;
 pub use token::Token;
 
-/// [`serve`] for the service named `service` (`token`, `config`, `thumbnail`).
+/// One request on a fresh instance of a service's component: [`serve`] for its world.
+pub type Serve = fn(&mut Store<Host>, &InstancePre<Host>, &Value) -> anyhow::Result<Value>;
+
+/// The services this crate has bindings for, by their registry name
+/// (`service_http::Spec::name`).
+const BINDINGS: [(&str, Serve); 3] = [
+    ("token", serve::<Token>),
+    ("config", serve::<Validator>),
+    ("thumbnail", serve::<Thumbnailer>),
+];
+
+/// Whether `service`'s component can be called here (the harness's `supports`).
+pub fn binds(service: &str) -> bool {
+    BINDINGS.iter().any(|(name, _)| *name == service)
+}
+
+/// [`serve`] for the service named `service`.
 pub fn serve_service(
     service: &str,
     store: &mut Store<Host>,
     pre: &InstancePre<Host>,
     request: &Value,
 ) -> anyhow::Result<Value> {
-    match service {
-        "token" => serve::<Token>(store, pre, request),
-        "config" => serve::<Validator>(store, pre, request),
-        "thumbnail" => serve::<Thumbnailer>(store, pre, request),
-        other => anyhow::bail!("no component binding for service `{other}`"),
+    let Some((_, serve)) = BINDINGS.iter().find(|(name, _)| *name == service) else {
+        anyhow::bail!("no component binding for service `{service}`");
+    };
+    serve(store, pre, request)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A registered service without a binding would be `unsupported` on every wasmtime host.
+    #[test]
+    fn every_registered_service_has_a_binding() {
+        for name in service_http::Spec::names() {
+            assert!(super::binds(name), "no wasmtime binding for `{name}`");
+        }
+        assert!(!super::binds("nonesuch"));
     }
 }

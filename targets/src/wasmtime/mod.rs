@@ -241,12 +241,10 @@ impl Target for Wasmtime {
     }
 
     fn supports(&self, service: &str, form: Form) -> Result<(), String> {
-        match (service, form) {
-            (_, Form::Command) => Ok(()),
-            ("token", Form::Component) => Ok(()),
-            ("config", Form::Component) => Ok(()),
-            ("thumbnail", Form::Component) => Ok(()),
-            (service, form) => Err(format!("no wasmtime binding for the {service} {form} yet")),
+        match form {
+            Form::Command => Ok(()),
+            Form::Component if wasmtime_host::binds(service) => Ok(()),
+            form => Err(format!("no wasmtime binding for the {service} {form} yet")),
         }
     }
 
