@@ -64,10 +64,11 @@ impl Service {
             let path = dir.join(file);
             std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
         };
-        let embed_deps = match read("embed-deps.toml") {
-            Ok(text) => text.lines().map(|line| format!("\n{line}")).collect(),
-            Err(_) if !dir.join("embed-deps.toml").exists() => String::new(),
-            Err(e) => return Err(e),
+        let embed_deps = if dir.join("embed-deps.toml").exists() {
+            let text = read("embed-deps.toml")?;
+            text.lines().map(|line| format!("\n{line}")).collect()
+        } else {
+            String::new()
         };
         let js_call = read("call.js")?;
         Ok(Service {
